@@ -1,0 +1,112 @@
+"""Tamam: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from webapp.settings import load_settings
+
+# Endpoints a visitor may reach without signing in.
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment's settings, overridden by `config` when given."""
+    app = Flask(__name__, instance_path=None)
+    app.config.from_mapping(load_settings())
+    if config:
+        app.config.from_mapping(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind db, migrations, login and CSRF to the app; tune SQLite for several processes."""
+    from htmx_flask import Htmx
+
+    from webapp import models  # noqa: F401  (registers the tables)
+    from webapp.database import configure_engine
+    from webapp.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    Htmx(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every area's blueprint; imported here so webapp and tasks never import in a loop."""
+    from webapp.auth import bp as auth_bp
+    from webapp.health import bp as health_bp
+    from webapp.main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(main_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render 403, 404, 405 and 500 in the site layout (JSON for API clients)."""
+    from webapp.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Jinja filters and globals: relative times, sizes, statuses."""
+    from webapp.templating import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Require a signed-in user everywhere but the public endpoints; set security headers."""
+
+    @app.before_request
+    def require_sign_in() -> Response | None:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if current_user.is_authenticated:
+            return None
+        from webapp.extensions import login_manager
+
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.route("/")
+    def index() -> Response:
+        return redirect(url_for("main.home"))
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask users` and `flask demo` command groups."""
+    from webapp.cli import register
+
+    register(app)

@@ -1,0 +1,24 @@
+"""Forms for signing in and for the profile page."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email address."), Email("Enter a valid email.")],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=512)]
+    )
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ProfileForm(FlaskForm):
+    """What a user can change about themselves."""
+
+    email_notifications = BooleanField("Email me when my reports and exports are ready")

@@ -1,0 +1,67 @@
+"""Sign-in at /login, sign-out at /logout, and the profile page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from webapp.auth import bp
+from webapp.auth.forms import LoginForm, ProfileForm
+from webapp.auth.service import authenticate
+from webapp.extensions import db
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow ?next= to a path on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    """Show the sign-in form and sign the user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = authenticate(form.email.data or "", form.password.data or "")
+        if result.user is not None:
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session at sign-in
+            login_user(result.user, remember=bool(form.remember.data))
+            flash(f"Signed in as {result.user.email}.", "success")
+            return redirect(next_url)
+        form.form_errors.append(result.error or "")
+        status = 429 if result.retry_after else 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Response | str:
+    """Let users turn the 'your report is ready' emails on or off."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.email_notifications = bool(form.email_notifications.data)
+        db.session.commit()
+        flash("Your preferences are saved.", "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)

@@ -1,0 +1,134 @@
+"""Seed customers, products, orders and order lines, deterministic from a seed."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from webapp.extensions import db
+from webapp.models.sales import CHANNELS, ORDER_STATUSES, REGIONS, Customer, Order, OrderLine, Product
+
+FIRST = ("Amal", "Omar", "Lina", "Sami", "Nora", "Karim", "Huda", "Yusuf", "Maya", "Tariq",
+         "Rana", "Ziad", "Dana", "Fadi", "Leila", "Nabil", "Salma", "Adel", "Reem", "Walid")
+LAST = ("Haddad", "Khoury", "Mansour", "Saleh", "Nasser", "Aziz", "Farouk", "Hamdan", "Rahman",
+        "Qasim", "Bakr", "Darwish", "Issa", "Jaber", "Karam", "Murad", "Sabbagh", "Zayed")
+CATEGORIES = {
+    "Coffee": ("Arabica beans 1kg", "Espresso blend 500g", "Cardamom coffee", "Cold brew pack"),
+    "Tea": ("Mint tea", "Earl Grey 100 bags", "Green tea tin", "Sage blend"),
+    "Sweets": ("Date maamoul box", "Baklava tray", "Halva 400g", "Chocolate dates"),
+    "Kitchen": ("Copper dallah", "Espresso cups (6)", "Tea glasses (6)", "Grinder", "Kettle"),
+    "Pantry": ("Saffron 5g", "Olive oil 1L", "Za'atar 250g", "Sumac 200g", "Tahini jar"),
+}
+STATUS_WEIGHTS = (30, 25, 35, 5, 5)
+CHANNEL_WEIGHTS = (45, 25, 10, 20)
+TAX_RATE = 0.15
+
+
+@dataclass
+class SeedSummary:
+    """How many rows of each kind were written."""
+
+    customers: int
+    products: int
+    orders: int
+    lines: int
+
+
+def has_orders() -> bool:
+    """True when the database already holds orders."""
+    return (db.session.scalar(select(func.count()).select_from(Order)) or 0) > 0
+
+
+def seed_demo(
+    orders: int = 100_000,
+    seed: int = 42,
+    days: int = 730,
+    end: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SeedSummary:
+    """Write demo data over `days` days ending at `end` (today by default); same seed, same data."""
+    rng = random.Random(seed)
+    end = end or datetime.now(UTC).date()
+    start = end - timedelta(days=days - 1)
+    n_customers = max(10, orders // 20)
+
+    products = []
+    for category, names in CATEGORIES.items():
+        for name in names:
+            products.append(
+                {
+                    "sku": f"{category[:3].upper()}-{len(products) + 1:04d}",
+                    "name": name,
+                    "category": category,
+                    "unit_price_cents": rng.randrange(300, 25_000, 5),
+                }
+            )
+    db.session.execute(insert(Product), products)
+    product_rows = db.session.execute(select(Product.id, Product.unit_price_cents)).all()
+
+    customers = []
+    for i in range(n_customers):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        customers.append(
+            {
+                "name": f"{first} {last}",
+                "email": f"{first}.{last}.{i}@example.com".lower(),
+                "region": rng.choice(REGIONS),
+                "created_at": datetime.combine(start, datetime.min.time(), UTC)
+                - timedelta(days=rng.randrange(0, 365)),
+            }
+        )
+    db.session.execute(insert(Customer), customers)
+    customer_rows = db.session.execute(select(Customer.id, Customer.region)).all()
+
+    first_order_id = (db.session.scalar(select(func.max(Order.id))) or 0) + 1
+    first_line_id = (db.session.scalar(select(func.max(OrderLine.id))) or 0) + 1
+    written_lines = 0
+    chunk = 5_000
+    for offset in range(0, orders, chunk):
+        order_batch, line_batch = [], []
+        for n in range(offset, min(orders, offset + chunk)):
+            order_id = first_order_id + n
+            customer_id, region = rng.choice(customer_rows)
+            subtotal = 0
+            for _ in range(rng.choices((1, 2, 3, 4, 5), (35, 30, 20, 10, 5))[0]):
+                product_id, price = rng.choice(product_rows)
+                quantity = rng.choices((1, 2, 3, 6), (60, 25, 10, 5))[0]
+                subtotal += price * quantity
+                line_batch.append(
+                    {
+                        "id": first_line_id + written_lines + len(line_batch),
+                        "order_id": order_id,
+                        "product_id": product_id,
+                        "quantity": quantity,
+                        "unit_price_cents": price,
+                        "line_total_cents": price * quantity,
+                    }
+                )
+            tax = round(subtotal * TAX_RATE)
+            order_batch.append(
+                {
+                    "id": order_id,
+                    "number": f"SO-{order_id:07d}",
+                    "customer_id": customer_id,
+                    "order_date": start + timedelta(days=rng.randrange(days)),
+                    "status": rng.choices(ORDER_STATUSES, STATUS_WEIGHTS)[0],
+                    "region": region,
+                    "channel": rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0],
+                    "currency": "USD",
+                    "subtotal_cents": subtotal,
+                    "tax_cents": tax,
+                    "total_cents": subtotal + tax,
+                }
+            )
+        db.session.execute(insert(Order), order_batch)
+        db.session.execute(insert(OrderLine), line_batch)
+        written_lines += len(line_batch)
+        if progress:
+            progress(min(orders, offset + chunk), orders)
+    db.session.commit()
+    return SeedSummary(len(customers), len(products), orders, written_lines)

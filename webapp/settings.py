@@ -1,0 +1,116 @@
+"""Settings read from the environment once, each with a working development default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot make a safe configuration."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance: Path) -> str:
+    """Return a development secret kept under instance/ so every process shares it."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgres:// URLs at the psycopg 3 driver that requirements.txt installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables (see .env.example)."""
+    env = dict(os.environ if environ is None else environ)
+    tamam_env = env.get("TAMAM_ENV", "development").strip().lower()
+    if tamam_env not in {"development", "production", "testing"}:
+        raise ConfigError(f"TAMAM_ENV must be development, production or testing, got {tamam_env!r}")
+    development = tamam_env != "production"
+    instance = Path(env.get("INSTANCE_DIR") or DEFAULT_INSTANCE).resolve()
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if not development:
+            raise ConfigError(
+                "SECRET_KEY is not set. Outside development Tamam refuses to start without it: "
+                "set SECRET_KEY to a long random string, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        secret_key = _dev_secret_key(instance)
+
+    database_url = normalise_database_url(
+        env.get("DATABASE_URL") or f"sqlite:///{instance / 'tamam.db'}"
+    )
+    storage_dir = Path(env.get("STORAGE_DIR") or instance / "storage").resolve()
+
+    return {
+        "TAMAM_ENV": tamam_env,
+        "INSTANCE_DIR": str(instance),
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "STORAGE_DIR": str(storage_dir),
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Sessions and cookies.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", not development),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", not development),
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME", 12 * 3600),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Passwords and sign-in throttling.
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:3"),
+        "LOGIN_SLOWDOWN_AFTER": _int(env, "LOGIN_SLOWDOWN_AFTER", 3),
+        "LOGIN_LOCK_AFTER": _int(env, "LOGIN_LOCK_AFTER", 8),
+        "LOGIN_LOCK_SECONDS": _int(env, "LOGIN_LOCK_SECONDS", 15 * 60),
+        # Jobs and files.
+        "DOWNLOAD_LINK_TTL": _int(env, "DOWNLOAD_LINK_TTL", 3600),
+        "JOB_RETENTION_DAYS": _int(env, "JOB_RETENTION_DAYS", 30),
+        "REPORT_MAX_SPAN_DAYS": _int(env, "REPORT_MAX_SPAN_DAYS", 3 * 366),
+        # Mail: without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and the console.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 587),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(env, "MAIL_USE_TLS", True),
+        "MAIL_FROM": env.get("MAIL_FROM", "Tamam <tamam@localhost>"),
+        "MAIL_OUTBOX_DIR": str(Path(env.get("MAIL_OUTBOX_DIR") or instance / "outbox").resolve()),
+        # Alerts when a queue's backlog grows.
+        "ALERT_BACKLOG_THRESHOLD": _int(env, "ALERT_BACKLOG_THRESHOLD", 1000),
+        "ALERT_EMAIL": env.get("ALERT_EMAIL", ""),
+    }
