@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_security(app)
     register_commands(app)
+    register_broker(app)
     return app
 
 
@@ -103,6 +104,13 @@ def register_security(app: Flask) -> None:
     @app.route("/")
     def index() -> Response:
         return redirect(url_for("main.home"))
+
+
+def register_broker(app: Flask) -> None:
+    """Install the Dramatiq broker for REDIS_URL (once per process) and declare the actors."""
+    from tasks.broker import init_app
+
+    init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -55,7 +55,9 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
     env = dict(os.environ if environ is None else environ)
     tamam_env = env.get("TAMAM_ENV", "development").strip().lower()
     if tamam_env not in {"development", "production", "testing"}:
-        raise ConfigError(f"TAMAM_ENV must be development, production or testing, got {tamam_env!r}")
+        raise ConfigError(
+            f"TAMAM_ENV must be development, production or testing, got {tamam_env!r}"
+        )
     development = tamam_env != "production"
     instance = Path(env.get("INSTANCE_DIR") or DEFAULT_INSTANCE).resolve()
 

@@ -62,9 +62,14 @@ def create_user(email: str, password: str, role: str = "staff", name: str = "") 
 
 def count_admins() -> int:
     """How many active admins exist."""
-    return db.session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.disabled.is_(False))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == "admin", User.disabled.is_(False))
+        )
+        or 0
+    )
 
 
 @dataclass

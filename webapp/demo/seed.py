@@ -10,12 +10,58 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, insert, select
 
 from webapp.extensions import db
-from webapp.models.sales import CHANNELS, ORDER_STATUSES, REGIONS, Customer, Order, OrderLine, Product
+from webapp.models.sales import (
+    CHANNELS,
+    ORDER_STATUSES,
+    REGIONS,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+)
 
-FIRST = ("Amal", "Omar", "Lina", "Sami", "Nora", "Karim", "Huda", "Yusuf", "Maya", "Tariq",
-         "Rana", "Ziad", "Dana", "Fadi", "Leila", "Nabil", "Salma", "Adel", "Reem", "Walid")
-LAST = ("Haddad", "Khoury", "Mansour", "Saleh", "Nasser", "Aziz", "Farouk", "Hamdan", "Rahman",
-        "Qasim", "Bakr", "Darwish", "Issa", "Jaber", "Karam", "Murad", "Sabbagh", "Zayed")
+FIRST = (
+    "Amal",
+    "Omar",
+    "Lina",
+    "Sami",
+    "Nora",
+    "Karim",
+    "Huda",
+    "Yusuf",
+    "Maya",
+    "Tariq",
+    "Rana",
+    "Ziad",
+    "Dana",
+    "Fadi",
+    "Leila",
+    "Nabil",
+    "Salma",
+    "Adel",
+    "Reem",
+    "Walid",
+)
+LAST = (
+    "Haddad",
+    "Khoury",
+    "Mansour",
+    "Saleh",
+    "Nasser",
+    "Aziz",
+    "Farouk",
+    "Hamdan",
+    "Rahman",
+    "Qasim",
+    "Bakr",
+    "Darwish",
+    "Issa",
+    "Jaber",
+    "Karam",
+    "Murad",
+    "Sabbagh",
+    "Zayed",
+)
 CATEGORIES = {
     "Coffee": ("Arabica beans 1kg", "Espresso blend 500g", "Cardamom coffee", "Cold brew pack"),
     "Tea": ("Mint tea", "Earl Grey 100 bags", "Green tea tin", "Sage blend"),

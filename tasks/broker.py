@@ -1,0 +1,74 @@
+"""Build the Dramatiq broker from REDIS_URL and install it before any actor is imported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from flask import Flask
+
+from tasks.middleware.app_context import AppContextMiddleware
+
+# Dead workers' messages are requeued after this long without a heartbeat (ms).
+HEARTBEAT_TIMEOUT_MS = 30_000
+# Out of a million broker calls, how many also run queue maintenance (requeue dead workers').
+MAINTENANCE_CHANCE = 10_000
+
+
+def build_broker(
+    redis_url: str | None,
+    app: Flask | Callable[[], Flask] | None = None,
+) -> dramatiq.Broker:
+    """A RedisBroker for `redis_url`, or a StubBroker when it is None (unit tests only).
+
+    Each message runs inside its own app context; `app` is the app, or a factory called once
+    per worker process (the default builds the app from the environment).
+    """
+    if redis_url is None:
+        broker: dramatiq.Broker = StubBroker()
+        broker.emit_after("process_boot")
+    else:
+        broker = RedisBroker(
+            url=redis_url,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
+            maintenance_chance=MAINTENANCE_CHANCE,
+            socket_timeout=10,
+            socket_connect_timeout=5,
+            health_check_interval=30,
+        )
+    broker.add_middleware(AppContextMiddleware(app or _default_app))
+    return broker
+
+
+def _default_app() -> Flask:
+    from webapp import create_app
+
+    return create_app()
+
+
+def install(broker: dramatiq.Broker) -> dramatiq.Broker:
+    """Make `broker` the global broker and move every actor declared so far onto it."""
+    previous = dramatiq.broker.global_broker  # read directly: get_broker() would invent one
+    dramatiq.set_broker(broker)
+    if previous is not None and previous is not broker:
+        for name in previous.get_declared_actors():
+            actor = previous.get_actor(name)
+            actor.broker = broker
+            broker.declare_actor(actor)
+    return broker
+
+
+def install_from_environment() -> dramatiq.Broker:
+    """Install the broker for the environment's REDIS_URL (the worker's entry point)."""
+    from webapp.settings import load_settings
+
+    return install(build_broker(load_settings()["REDIS_URL"]))
+
+
+def init_app(app: Flask) -> None:
+    """Give the web app a broker for its REDIS_URL unless one is installed, then the actors."""
+    if dramatiq.broker.global_broker is None:
+        install(build_broker(app.config["REDIS_URL"], app))
+    import tasks.actors  # noqa: F401  (declares every actor on the installed broker)

@@ -1,0 +1,1 @@
+"""Dramatiq middleware: one per module."""
