@@ -1,3 +1,61 @@
-"""Every actor. Actors are thin: they hand the job id to the runner, which does the rest."""
+"""Every actor. Actors are thin: they hand the job id to the runner, which does the rest.
+
+Retries are counted on the job row, not by Dramatiq (which does not count a crashed worker's
+redelivery), so every job actor has max_retries=0: the runner re-sends a delayed message for the
+next attempt itself, and a job's final failure is dead-lettered.
+"""
 
 from __future__ import annotations
+
+import dramatiq
+
+from webapp.jobs import registry
+from webapp.jobs.registry import JobType
+from webapp.jobs.runner import run_job
+
+
+def declare_job_actor(job_type: JobType) -> dramatiq.Actor:  # type: ignore[type-arg]
+    """Declare (once) the actor that runs jobs of `job_type` on its queue with its time limit."""
+    broker = dramatiq.get_broker()
+    if job_type.actor_name in broker.get_declared_actors():
+        return broker.get_actor(job_type.actor_name)
+
+    def run(job_id: str) -> None:
+        run_job(job_id)
+
+    run.__name__ = job_type.actor_name
+    return dramatiq.actor(
+        run,
+        actor_name=job_type.actor_name,
+        queue_name=job_type.queue,
+        max_retries=0,
+        time_limit=job_type.time_limit * 1000,
+    )
+
+
+for _job_type in registry.all_types():
+    declare_job_actor(_job_type)
+
+
+@dramatiq.actor(queue_name="default", max_retries=0, time_limit=60_000, max_age=60_000)
+def recover_jobs() -> None:
+    """Re-send lost pending jobs and return stale processing jobs (scheduled every few seconds)."""
+    from webapp.jobs.recovery import recover
+
+    recover()
+
+
+@dramatiq.actor(queue_name="default", max_retries=0, time_limit=10 * 60_000, max_age=3_600_000)
+def purge_expired_jobs() -> None:
+    """Remove expired results and old rows (scheduled hourly)."""
+    from webapp.jobs.recovery import purge_expired
+
+    purge_expired()
+
+
+@dramatiq.actor(queue_name="default", max_retries=0, time_limit=60_000, max_age=300_000)
+def monitor_backlog() -> None:
+    """Log and alert when a queue's backlog passes the threshold (scheduled every 5 minutes)."""
+    from webapp.jobs.monitor import check_backlog
+
+    check_backlog()

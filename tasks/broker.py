@@ -4,17 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from typing import Any
+
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import current_millis, dq_name
 from flask import Flask
 
 from tasks.middleware.app_context import AppContextMiddleware
+from tasks.middleware.heartbeat import HeartbeatMiddleware
 
 # Dead workers' messages are requeued after this long without a heartbeat (ms).
 HEARTBEAT_TIMEOUT_MS = 30_000
 # Out of a million broker calls, how many also run queue maintenance (requeue dead workers').
 MAINTENANCE_CHANCE = 10_000
+
+
+class JobRedisBroker(RedisBroker):
+    """RedisBroker that files job messages in Redis under their own message id.
+
+    Stock Dramatiq files each message under a random id, so nobody can ask Redis "is job X's
+    message still there?". Recovery must ask that to re-send exactly the messages Redis lost.
+    This is safe for job messages only (option `job`): each send gets a fresh message id and
+    job actors never use Dramatiq's own retries, which would re-enqueue the same id.
+    """
+
+    def enqueue(self, message: Any, *, delay: int | None = None) -> Any:
+        """Enqueue like RedisBroker, keyed by message_id for job messages."""
+        if not message.options.get("job"):
+            return super().enqueue(message, delay=delay)
+        queue_name = message.queue_name
+        message = message.copy(options={"redis_message_id": message.message_id})
+        if delay is not None:
+            queue_name = dq_name(queue_name)
+            message = message.copy(queue_name=queue_name, options={"eta": current_millis() + delay})
+        self.emit_before("enqueue", message, delay)
+        self.do_enqueue(queue_name, message.message_id, message.encode())
+        self.emit_after("enqueue", message, delay)
+        return message
 
 
 def build_broker(
@@ -30,7 +58,7 @@ def build_broker(
         broker: dramatiq.Broker = StubBroker()
         broker.emit_after("process_boot")
     else:
-        broker = RedisBroker(
+        broker = JobRedisBroker(
             url=redis_url,
             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
             maintenance_chance=MAINTENANCE_CHANCE,
@@ -39,6 +67,7 @@ def build_broker(
             health_check_interval=30,
         )
     broker.add_middleware(AppContextMiddleware(app or _default_app))
+    broker.add_middleware(HeartbeatMiddleware())
     return broker
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dramatiq
 import pytest
@@ -50,6 +52,24 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     )
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, `g` and database session.
+
+    pytest-flask (and `app_ctx`) keep an app context pushed for the whole test, and Flask
+    reuses an active app context for requests: `g` (Flask-Login's user, Flask-WTF's token)
+    and the session would leak from one request to the next. In production they never do.
+    So the request's context is not kept after it either (`with client:` keeps nothing).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        """Send the request from an empty context, as a new request in production is."""
+        preserve, self.preserve_context = self.preserve_context, False
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            self.preserve_context = preserve
+
+
 @pytest.fixture(scope="session")
 def app(
     database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -74,6 +94,7 @@ def app(
             "SERVER_NAME": None,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -191,6 +212,7 @@ def redis_broker(app: Flask, redis_url: str) -> Iterator[dramatiq.Broker]:
     yield broker
     broker.flush_all()
     broker.close()
+    broker.client.connection_pool.disconnect()  # RedisBroker.close() leaves sockets open
     if previous is not None:
         install(previous)
 
@@ -198,6 +220,7 @@ def redis_broker(app: Flask, redis_url: str) -> Iterator[dramatiq.Broker]:
 @pytest.fixture
 def worker(redis_broker: dramatiq.Broker) -> Iterator[dramatiq.Worker]:
     """A real dramatiq Worker in this process, consuming the test Redis."""
+    redis_broker.emit_after("process_boot")  # what the dramatiq CLI does: starts TimeLimit
     w = dramatiq.Worker(redis_broker, worker_threads=2, worker_timeout=100)
     w.start()
     yield w

@@ -103,6 +103,8 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         # Jobs and files.
         "DOWNLOAD_LINK_TTL": _int(env, "DOWNLOAD_LINK_TTL", 3600),
         "JOB_RETENTION_DAYS": _int(env, "JOB_RETENTION_DAYS", 30),
+        "JOB_LEASE_SECONDS": _int(env, "JOB_LEASE_SECONDS", 30),
+        "WORKER_HEARTBEAT_SECONDS": _int(env, "WORKER_HEARTBEAT_SECONDS", 5),
         "REPORT_MAX_SPAN_DAYS": _int(env, "REPORT_MAX_SPAN_DAYS", 3 * 366),
         # Mail: without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and the console.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),

@@ -92,7 +92,6 @@ def upgrade():
     sa.Column('cancel_requested', sa.Boolean(), nullable=False),
     sa.Column('created_at', webapp.models.types.UTCDateTime(), nullable=False),
     sa.Column('available_at', webapp.models.types.UTCDateTime(), nullable=False),
-    sa.Column('enqueued_at', webapp.models.types.UTCDateTime(), nullable=True),
     sa.Column('started_at', webapp.models.types.UTCDateTime(), nullable=True),
     sa.Column('completed_at', webapp.models.types.UTCDateTime(), nullable=True),
     sa.Column('failed_at', webapp.models.types.UTCDateTime(), nullable=True),

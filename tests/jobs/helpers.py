@@ -1,0 +1,105 @@
+"""Test-only job types with controllable behaviour, and a way to wait on a job's state."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.jobs.errors import JobError
+from webapp.jobs.registry import JobContext, JobType, register
+from webapp.models.job import Job
+
+# Per-test knobs the test job types read; reset by the `scripted` fixture.
+SCRIPT: dict[str, Any] = {}
+STARTED = threading.Event()
+RELEASE = threading.Event()
+
+
+def _accept(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(raw)
+
+
+def run_flaky(ctx: JobContext) -> dict[str, Any]:
+    """Fails the first SCRIPT['fail_times'] attempts, then succeeds."""
+    ctx.progress(50, "Half way")
+    if ctx.attempt <= SCRIPT.get("fail_times", 0):
+        raise RuntimeError(f"boom on attempt {ctx.attempt}")
+    ctx.progress(100, "Done")
+    return {"attempt": ctx.attempt}
+
+
+def run_no_data(ctx: JobContext) -> dict[str, Any]:
+    """A known, permanent failure."""
+    raise JobError("E7006", "Not enough data", "No orders in the period", retry=False)
+
+
+def run_blocking(ctx: JobContext) -> dict[str, Any]:
+    """Reports progress in a loop until RELEASE is set (or forever, for timeouts)."""
+    STARTED.set()
+    step = 0
+    while not RELEASE.is_set():
+        step += 1
+        ctx.progress(min(99, step), f"Step {step}")
+        RELEASE.wait(0.05)
+    return {"steps": step}
+
+
+def run_spinning(ctx: JobContext) -> dict[str, Any]:
+    """Burns CPU without progress calls, so only the time limit can stop it."""
+    STARTED.set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        sum(range(1000))
+    return {}
+
+
+TEST_TYPES = [
+    JobType(name="t_flaky", label="Flaky", run=run_flaky, validate=_accept, backoff=0.05),
+    JobType(name="t_no_data", label="No data", run=run_no_data, validate=_accept),
+    JobType(
+        name="t_blocking",
+        label="Blocking",
+        run=run_blocking,
+        validate=_accept,
+        backoff=0.05,
+        produces_file=True,
+    ),  # fmt: skip
+    JobType(
+        name="t_timeout",
+        label="Timeout",
+        run=run_spinning,
+        validate=_accept,
+        time_limit=1,
+        max_attempts=2,
+        backoff=0.05,
+    ),  # fmt: skip
+]
+
+
+def register_test_types() -> None:
+    """Add the test job types to the registry and declare their actors on the current broker."""
+    from tasks.actors import declare_job_actor
+
+    for jt in TEST_TYPES:
+        register(jt)
+        declare_job_actor(jt)
+
+
+def wait_for(job_id: str, predicate: Any, timeout: float = 15.0) -> Job:
+    """Poll the row (the product's own source of truth) until predicate(job) or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.rollback()
+        job = db.session.scalar(
+            select(Job).where(Job.id == job_id).execution_options(populate_existing=True)
+        )
+        if job is not None and predicate(job):
+            return job
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting on {job_id}: {job!r}")
+        time.sleep(0.02)  # polling the database row; the assertion is the predicate

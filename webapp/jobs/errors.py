@@ -1,0 +1,61 @@
+"""Stable error codes for failed jobs (documented in README.md) and the engine's exceptions."""
+
+from __future__ import annotations
+
+# code: (title shown to users, what it means)
+ERROR_CODES: dict[str, tuple[str, str]] = {
+    "E7000": (
+        "Unexpected error",
+        "The job raised an error it did not expect; admins see the traceback.",
+    ),
+    "E7002": ("Took too long", "An attempt ran past the job type's time limit."),
+    "E7003": (
+        "Worker lost",
+        "The worker running the job stopped (killed or crashed) on every attempt.",
+    ),
+    "E7005": ("Report generation failed", "The report or export could not be produced."),
+    "E7006": ("Not enough data", "There is no data for the requested period or filters."),
+    "E7007": ("Invalid parameters", "The stored parameters are no longer valid for this job type."),
+}
+UNEXPECTED, TIMEOUT, WORKER_LOST, GENERATION_FAILED, NO_DATA, INVALID_PARAMS = (
+    "E7000", "E7002", "E7003", "E7005", "E7006", "E7007",
+)  # fmt: skip
+
+
+class JobError(Exception):
+    """A failure the job understands: a stable code, a plain message, optional details.
+
+    `retry=False` fails the job at once (retrying cannot help, e.g. no data for the period).
+    """
+
+    def __init__(self, code: str, message: str, details: str = "", *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+        self.retry = retry
+
+
+class ParamError(ValueError):
+    """Bad parameters for a job type; `field` names the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class UnknownJobType(ValueError):
+    """No job type by that name."""
+
+
+class JobCancelled(Exception):
+    """Raised from progress() when the job's owner asked to cancel it."""
+
+
+class ClaimLost(Exception):
+    """Raised from progress() when this attempt no longer holds the job (recovered elsewhere)."""
+
+
+class JobStateError(ValueError):
+    """The job is not in a state that allows the requested change."""
