@@ -68,7 +68,7 @@ TEST_TYPES = [
         validate=_accept,
         backoff=0.05,
         produces_file=True,
-    ),  # fmt: skip
+    ),
     JobType(
         name="t_timeout",
         label="Timeout",
@@ -77,7 +77,7 @@ TEST_TYPES = [
         time_limit=1,
         max_attempts=2,
         backoff=0.05,
-    ),  # fmt: skip
+    ),
 ]
 
 
