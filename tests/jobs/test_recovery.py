@@ -127,3 +127,33 @@ def test_cancel_requested_on_a_dead_worker_ends_cancelled(redis_broker, staff):
         )
     assert recovery.recover().cancelled == [job.id]
     assert db.session.get(Job, job.id, populate_existing=True).status == "cancelled"
+
+
+def test_submit_while_redis_is_down_keeps_the_job(app, staff, no_grace):
+    """With Redis unreachable, submit still saves the job; recovery sends it once Redis is back."""
+    import dramatiq
+
+    from tasks.broker import build_broker, install
+
+    previous = dramatiq.broker.global_broker
+    install(build_broker("redis://127.0.0.1:9/0", app))  # nothing listens on port 9
+    try:
+        job = service.submit(staff, "ping", {})
+    finally:
+        install(previous)
+    assert db.session.get(Job, job.id, populate_existing=True).status == "pending"
+
+
+def test_job_saved_while_redis_was_down_is_sent_later(redis_broker, staff, monkeypatch, no_grace):
+    """The job saved during the outage is found and sent by the next recovery pass."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def refuse(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(dispatch, "send", refuse)
+    job = service.submit(staff, "ping", {})
+    monkeypatch.undo()
+    monkeypatch.setattr(recovery, "LOST_GRACE", timedelta(0))
+    age(job.id, 5)
+    assert recovery.recover().resent == [job.id]

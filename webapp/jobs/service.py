@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -53,9 +54,17 @@ def submit(
     db.session.add(JobEvent(job_id=job.id, kind="created", detail=detail, at=now))
     db.session.commit()
     # Committed first: a worker that gets the message always finds the row. If this process
-    # dies before the send, the recovery pass finds the pending row and sends it again.
-    dispatch.send(job.id, jt.name, job.message_id or "", available_at if delay else None)
+    # dies before the send, or Redis is down, the recovery pass finds the row and sends it.
+    _send_or_defer(job.id, jt.name, job.message_id or "", available_at if delay else None)
     return job
+
+
+def _send_or_defer(job_id: str, job_type: str, message_id: str, available_at: Any = None) -> None:
+    """Send now; if the broker is unreachable, leave it to recovery (the row is committed)."""
+    try:
+        dispatch.send(job_id, job_type, message_id, available_at)
+    except (RedisError, OSError) as exc:
+        log.warning("Job %s is saved but not yet sent (%s); recovery will send it", job_id, exc)
 
 
 def visible_jobs(user: User) -> Any:
@@ -98,7 +107,7 @@ def retry_job(job: Job) -> Job:
     message_id = transitions.retry_failed(job.id, jt.max_attempts)
     if message_id is None:
         raise JobStateError(f"Only failed jobs can be retried; this one is {job.status}.")
-    dispatch.send(job.id, jt.name, message_id)
+    _send_or_defer(job.id, jt.name, message_id)
     db.session.refresh(job)
     return job
 
