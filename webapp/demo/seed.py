@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from webapp.extensions import db
 from webapp.models.sales import (
@@ -87,6 +87,19 @@ class SeedSummary:
 def has_orders() -> bool:
     """True when the database already holds orders."""
     return (db.session.scalar(select(func.count()).select_from(Order)) or 0) > 0
+
+
+def _advance_sequences(tables: tuple[str, ...]) -> None:
+    """Rows written with explicit ids leave PostgreSQL's id sequences behind: catch them up."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT MAX(id) FROM {table}))"
+            )
+        )
 
 
 def seed_demo(
@@ -176,5 +189,6 @@ def seed_demo(
         written_lines += len(line_batch)
         if progress:
             progress(min(orders, offset + chunk), orders)
+    _advance_sequences(("orders", "order_lines"))
     db.session.commit()
     return SeedSummary(len(customers), len(products), orders, written_lines)

@@ -10,6 +10,11 @@ from flask import current_app
 
 from webapp.jobs.errors import ParamError
 from webapp.jobs.registry import JobContext, JobType, register
+from webapp.reports.params import (
+    days_in_period,
+    validate_orders_export_params,
+    validate_sales_report_params,
+)
 
 
 def validate_ping(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,26 +54,13 @@ def _max_span() -> int:
 
 
 def validate_sales_report(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Sales report parameters (see webapp.reports.sales_report)."""
-    from webapp.reports.sales_report import validate_sales_report_params
-
-    return _as_param_error(validate_sales_report_params, raw)
+    """Sales report parameters (see webapp.reports.params)."""
+    return dict(validate_sales_report_params(raw, _max_span()))
 
 
 def validate_orders_export(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Orders export parameters (see webapp.reports.orders_export)."""
-    from webapp.reports.orders_export import validate_orders_export_params
-
-    return _as_param_error(validate_orders_export_params, raw)
-
-
-def _as_param_error(validator: Any, raw: Mapping[str, Any]) -> dict[str, Any]:
-    from webapp.reports.contract import ParamError as ReportParamError
-
-    try:
-        return dict(validator(raw, _max_span()))
-    except ReportParamError as exc:
-        raise ParamError(exc.field, getattr(exc, "message", None) or str(exc)) from None
+    """Orders export parameters (see webapp.reports.params)."""
+    return dict(validate_orders_export_params(raw, _max_span()))
 
 
 def run_sales_report(ctx: JobContext) -> dict[str, Any]:
@@ -83,16 +75,6 @@ def run_orders_export(ctx: JobContext) -> dict[str, Any]:
     from webapp.reports.orders_export import build_orders_export
 
     return build_orders_export(ctx.params, ctx.out_dir, ctx.progress).as_result()
-
-
-def _report_size(params: Mapping[str, Any]) -> int:
-    from datetime import date
-
-    try:
-        start, end = date.fromisoformat(params["date_from"]), date.fromisoformat(params["date_to"])
-    except (KeyError, ValueError):
-        return 1
-    return max(1, (end - start).days + 1)
 
 
 register(
@@ -119,7 +101,7 @@ register(
         time_limit=15 * 60,
         result_ttl=24 * 3600,
         error_code="E7005",
-        size_hint=_report_size,
+        size_hint=days_in_period,
         produces_file=True,
     )
 )
@@ -134,7 +116,7 @@ register(
         time_limit=30 * 60,
         result_ttl=24 * 3600,
         error_code="E7005",
-        size_hint=_report_size,
+        size_hint=days_in_period,
         produces_file=True,
     )
 )

@@ -40,7 +40,7 @@ class ParamError(ValueError):
     """Bad parameters for a job type; `field` names the offending field."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(message)
         self.field = field
         self.message = message
 

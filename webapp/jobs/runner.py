@@ -18,6 +18,7 @@ from webapp.jobs import dispatch, registry, transitions
 from webapp.jobs.errors import TIMEOUT, ClaimLost, JobCancelled, JobError
 from webapp.jobs.registry import JobContext, JobType
 from webapp.jobs.storage import job_dir, remove_job_files
+from webapp.notifications import job_completed
 
 log = logging.getLogger("tamam.jobs")
 
@@ -108,6 +109,7 @@ def _run_claimed(row: dict[str, Any], jt: JobType, token: str, attempt: int) -> 
     if transitions.complete(job_id, token, attempt, result, jt.result_ttl):
         _count("processed")
         log.info("Job %s (%s) completed on attempt %d", job_id, jt.name, attempt)
+        job_completed(job_id, jt.name)  # queues the owner's "ready" email; never raises
     elif transitions.is_cancel_requested(job_id):
         transitions.cancel_running(job_id, token, attempt)
         remove_job_files(job_id)
