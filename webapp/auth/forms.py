@@ -5,11 +5,17 @@ from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 
+def _strip(value: str | None) -> str | None:
+    """Drop the spaces a paste or an autofill leaves around an email."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
     """Email and password."""
 
     email = EmailField(
         "Email",
+        filters=[_strip],
         validators=[DataRequired("Enter your email address."), Email("Enter a valid email.")],
     )
     password = PasswordField(

@@ -15,8 +15,12 @@ from webapp.extensions import db
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow ?next= to a path on this site."""
-    if target:
+    """Only follow ?next= to a path on this site.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so `/\\evil.example`
+    or `/<tab>/evil.example` would leave the site: anything with those is refused too.
+    """
+    if target and target.isprintable() and "\\" not in target and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/"):
             return target

@@ -60,6 +60,21 @@ def create_user(email: str, password: str, role: str = "staff", name: str = "") 
     return user
 
 
+def set_password(email: str, password: str) -> User:
+    """Replace a user's password and clear the sign-in throttle for their email."""
+    user = find_user(email)
+    if user is None:
+        raise UserError(f"No user with the email {normalise_email(email)}.")
+    if len(password) < 8:
+        raise UserError("The password must be at least 8 characters long.")
+    user.password_hash = hash_password(password)
+    throttle = db.session.get(SignInThrottle, user.email)
+    if throttle is not None:
+        db.session.delete(throttle)
+    db.session.commit()
+    return user
+
+
 def count_admins() -> int:
     """How many active admins exist."""
     return (

@@ -1,4 +1,4 @@
-"""`flask users create | list | disable`."""
+"""`flask users create | list | disable | set-password`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from webapp.auth.service import UserError, create_user, find_user
+from webapp.auth.service import UserError, create_user, find_user, set_password
 from webapp.extensions import db
 from webapp.models.user import ROLES, User
 
-users = AppGroup("users", help="Create, list and disable users.")
+users = AppGroup("users", help="Create, list and disable users; reset a password.")
 
 
 @users.command("create")
@@ -57,3 +57,22 @@ def disable(email: str) -> None:
     user.disabled = True
     db.session.commit()
     click.echo(f"Disabled {user.email}.")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password",
+    prompt="New password",
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for when omitted.",
+)
+def set_password_command(email: str, password: str) -> None:
+    """Give a user a new password and lift any sign-in lock on their email."""
+    try:
+        user = set_password(email, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    note = " The account is disabled: it still cannot sign in." if user.disabled else ""
+    click.echo(f"Set a new password for {user.email}.{note}")
