@@ -77,7 +77,7 @@ def app(
     """The app with migrations applied to a clean database."""
     from flask_migrate import upgrade
 
-    from webapp.settings import normalise_database_url
+    from webapp.settings import engine_options, normalise_database_url
 
     instance = tmp_path_factory.mktemp("instance")
     app = create_app(
@@ -86,6 +86,7 @@ def app(
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(normalise_database_url(database_url)),
             "REDIS_URL": redis_url,
             "INSTANCE_DIR": str(instance),
             "STORAGE_DIR": str(instance / "storage"),

@@ -50,6 +50,14 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def engine_options(database_url: str) -> dict[str, Any]:
+    """Pool settings; every PostgreSQL connection attempt gives up after 10 seconds."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 10}
+    return options
+
+
 def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables (see .env.example)."""
     env = dict(os.environ if environ is None else environ)
@@ -81,7 +89,7 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "INSTANCE_DIR": str(instance),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         "STORAGE_DIR": str(storage_dir),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
