@@ -59,3 +59,18 @@ def monitor_backlog() -> None:
     from webapp.jobs.monitor import check_backlog
 
     check_backlog()
+
+
+@dramatiq.actor(
+    queue_name="notifications",
+    max_retries=5,
+    min_backoff=30_000,
+    max_backoff=30 * 60_000,
+    time_limit=2 * 60_000,
+    max_age=24 * 3_600_000,
+)
+def notify_job_ready(job_id: str) -> None:
+    """Email a completed report's or export's owner a fresh download link (SMTP may retry)."""
+    from webapp.notifications.ready import send_job_ready
+
+    send_job_ready(job_id)

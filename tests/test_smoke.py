@@ -21,3 +21,10 @@ def test_staff_signs_in(staff_client, staff):
     """After signing in the navigation shows who is signed in."""
     html = staff_client.get("/home").get_data(as_text=True)
     assert staff.email in html or staff.name in html
+
+
+def test_expired_session_poll_redirects_the_whole_page(client):
+    """An HTMX poll without a session gets HX-Redirect to sign-in, not a login page in a row."""
+    response = client.get("/jobs", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login"

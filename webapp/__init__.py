@@ -56,12 +56,18 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every area's blueprint; imported here so webapp and tasks never import in a loop."""
     from webapp.auth import bp as auth_bp
+    from webapp.downloads import bp as downloads_bp
     from webapp.health import bp as health_bp
+    from webapp.jobs_views import bp as jobs_bp
     from webapp.main import bp as main_bp
+    from webapp.reports_views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(jobs_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(downloads_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -89,6 +95,11 @@ def register_security(app: Flask) -> None:
             return None
         from webapp.extensions import login_manager
 
+        if request.headers.get("HX-Request") == "true":
+            # A poll after the session ended: send the whole page to sign-in, not the row.
+            response = Response(status=401)
+            response.headers["HX-Redirect"] = url_for("auth.login")
+            return response
         return login_manager.unauthorized()  # type: ignore[no-any-return]
 
     @app.after_request

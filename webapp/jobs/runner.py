@@ -94,8 +94,8 @@ def _run_claimed(row: dict[str, Any], jt: JobType, token: str, attempt: int) -> 
     try:
         result = jt.run(ctx)
     except JobCancelled:
+        remove_job_files(job_id)  # files first: once the row says cancelled, nothing is left
         transitions.cancel_running(job_id, token, attempt)
-        remove_job_files(job_id)
         log.info("Job %s cancelled during attempt %d", job_id, attempt)
         return
     except ClaimLost:
@@ -111,8 +111,8 @@ def _run_claimed(row: dict[str, Any], jt: JobType, token: str, attempt: int) -> 
         log.info("Job %s (%s) completed on attempt %d", job_id, jt.name, attempt)
         job_completed(job_id, jt.name)  # queues the owner's "ready" email; never raises
     elif transitions.is_cancel_requested(job_id):
-        transitions.cancel_running(job_id, token, attempt)
         remove_job_files(job_id)
+        transitions.cancel_running(job_id, token, attempt)
         log.info("Job %s cancelled as it finished; its result is discarded", job_id)
     else:
         log.warning("Job %s: attempt %d finished after losing its claim", job_id, attempt)

@@ -1,0 +1,187 @@
+"""'Your report is ready': queued by the runner, mailed by SMTP (a real aiosmtpd) or the outbox."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+
+import dramatiq
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.conftest import sign_in
+from tests.staff.helpers import CSV_BODY, make_job
+from webapp.jobs import registry, runner
+from webapp.jobs.registry import JobType
+from webapp.notifications import job_completed
+from webapp.notifications.ready import duration_words, send_job_ready
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        """Keep the message."""
+        self.messages.append(email.message_from_bytes(envelope.content))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (aiosmtpd refuses port=0)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(app, monkeypatch) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1, and the app's MAIL_* settings pointing at it."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    for key, value in {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": False,
+        "MAIL_FROM": "Tamam <tamam@example.com>",
+        "BASE_URL": "https://tamam.example.com",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield inbox
+    controller.stop()
+
+
+def body_of(message: Message) -> str:
+    """The plain-text body."""
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode()
+
+
+def test_ready_email_goes_to_the_owner_with_a_working_signed_link(smtp, client, staff):
+    """The owner gets one email with an absolute signed link that downloads the file."""
+    job = make_job(staff, "completed", job_type="orders_export")
+    assert send_job_ready(job.id) is True
+    assert len(smtp.messages) == 1 and smtp.recipients == [[staff.email]]
+    message = smtp.messages[0]
+    assert message["Subject"] == "Your orders export is ready"
+    assert message["From"] == "Tamam <tamam@example.com>" and message["To"] == staff.email
+    text = body_of(message)
+    link = re.search(r"https://tamam\.example\.com(/download/\S+)", text)
+    assert link, text
+    assert f"https://tamam.example.com/jobs/{job.id}" in text
+    assert "This link works for 1 hour." in text and "Hello Sara Staff" in text
+    assert "https://tamam.example.com/profile" in text
+    sign_in(client, staff.email)
+    response = client.get(link.group(1))
+    assert response.status_code == 200 and response.get_data() == CSV_BODY
+    response.close()
+
+
+def test_no_email_when_the_owner_turned_them_off(smtp, staff):
+    """email_notifications off (the profile's switch): nothing is sent."""
+    staff.email_notifications = False
+    job = make_job(staff, "completed")
+    assert send_job_ready(job.id) is False
+    assert smtp.messages == []
+
+
+def test_the_profile_switch_turns_the_emails_off(smtp, staff_client, staff):
+    """Unticking the box on /profile is what stops the email."""
+    from tests.conftest import csrf_from
+
+    token = csrf_from(staff_client, "/profile")
+    staff_client.post("/profile", data={"csrf_token": token})  # the box left unticked
+    job = make_job(staff, "completed")
+    assert send_job_ready(job.id) is False and smtp.messages == []
+
+
+@pytest.mark.parametrize("state", ["pending", "failed", "purged", "missing"])
+def test_no_email_without_a_file_to_download(smtp, staff, state):
+    """Only a completed job whose file is still there is announced."""
+    if state == "missing":
+        assert send_job_ready("job-20250101-missing") is False
+    else:
+        status = "completed" if state == "purged" else state
+        job = make_job(staff, status, purged_at=None)
+        if state == "purged":
+            from webapp.extensions import db
+            from webapp.models.types import utcnow
+
+            job.purged_at = utcnow()
+            db.session.commit()
+        assert send_job_ready(job.id) is False
+    assert smtp.messages == []
+
+
+def test_without_mail_server_the_mail_lands_in_the_outbox(app, app_ctx, staff, monkeypatch, caplog):
+    """Development: an .eml file under MAIL_OUTBOX_DIR, and the message in the log."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    outbox = Path(app.config["MAIL_OUTBOX_DIR"])
+    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    job = make_job(staff, "completed")
+    caplog.set_level("INFO", logger="tamam.mail")
+    assert send_job_ready(job.id) is True
+    written = set(outbox.glob("*.eml")) - before
+    assert len(written) == 1
+    message = email.message_from_bytes(written.pop().read_bytes())
+    assert message["To"] == staff.email and message["Subject"] == "Your sales report is ready"
+    assert f"{app.config['BASE_URL']}/download/" in body_of(message)
+    assert "written to" in caplog.text and "Your sales report is ready" in caplog.text
+
+
+def test_a_completed_report_queues_the_email_on_the_notifications_queue(stub_broker, staff):
+    """The runner's hook sends notify_job_ready(job id) for reports and exports only."""
+    job_completed("job-a", "sales_report")
+    job_completed("job-b", "orders_export")
+    job_completed("job-c", "ping")
+    messages = [dramatiq.Message.decode(m) for m in stub_broker.queues["notifications"].queue]
+    assert [(m.actor_name, m.args) for m in messages] == [
+        ("notify_job_ready", ("job-a",)),
+        ("notify_job_ready", ("job-b",)),
+    ]
+    actor = stub_broker.get_actor("notify_job_ready")
+    assert actor.options["max_retries"] == 5 and actor.options["time_limit"] > 0
+
+
+def test_the_runner_calls_the_hook_after_a_successful_completion(stub_broker, staff, monkeypatch):
+    """run_job -> complete -> job_completed(job id, type) once; failures do not notify."""
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(runner, "job_completed", lambda job_id, name: calls.append((job_id, name)))
+    quick = JobType(name="t_quick_file", label="Quick", run=lambda ctx: {}, validate=dict)
+    monkeypatch.setitem(registry._TYPES, quick.name, quick)  # gone again after the test
+    from webapp.jobs import service
+
+    job = service.submit(staff, "t_quick_file", {})
+    runner.run_job(job.id)
+    assert calls == [(job.id, "t_quick_file")]
+
+
+def test_a_broker_failure_never_reaches_the_runner(app_ctx, monkeypatch, caplog):
+    """If the email cannot be queued the job stays completed; the failure is logged."""
+
+    def broken():
+        """A broker that cannot be reached."""
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(dramatiq, "get_broker", broken)
+    job_completed("job-x", "sales_report")
+    assert "could not be queued" in caplog.text
+
+
+def test_duration_words():
+    """Link lifetimes in words."""
+    assert duration_words(3600) == "1 hour"
+    assert duration_words(7200) == "2 hours"
+    assert duration_words(900) == "15 minutes"
+    assert duration_words(30) == "1 minute"

@@ -1,0 +1,57 @@
+"""Send one email: by SMTP when MAIL_SERVER is set, else into MAIL_OUTBOX_DIR and the log."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+from webapp.models.types import utcnow
+
+log = logging.getLogger("tamam.mail")
+
+SMTP_TIMEOUT = 20  # seconds for every SMTP operation: a stuck server must not hang a worker
+
+
+def build_message(to: str, subject: str, text: str) -> EmailMessage:
+    """A plain-text message from MAIL_FROM."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="tamam")
+    message.set_content(text)
+    return message
+
+
+def send_mail(to: str, subject: str, text: str) -> Path | None:
+    """Send the message; returns the outbox file when no MAIL_SERVER is configured."""
+    message = build_message(to, subject, text)
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        return write_to_outbox(message)
+    timeout = float(config.get("MAIL_TIMEOUT", SMTP_TIMEOUT))
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+        smtp.send_message(message)
+    log.info("Mail sent to %s: %s", to, subject)
+    return None
+
+
+def write_to_outbox(message: EmailMessage) -> Path:
+    """Development: keep the message as an .eml file and print it to the console log."""
+    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.eml"
+    path.write_bytes(bytes(message))
+    log.info("Mail to %s written to %s (no MAIL_SERVER set):\n%s", message["To"], path, message)
+    return path
