@@ -154,3 +154,19 @@ def test_readme_lists_every_setting() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     missing = sorted(name for name in setting_names() if f"`{name}`" not in readme)
     assert not missing, f"missing from README.md: {missing}"
+
+
+def test_development_finds_the_running_embedded_redis(tmp_path):
+    """While `make run` runs, other dev commands use its Redis; production never does."""
+    from webapp.settings import RUNNING_URL_FILE, load_settings
+
+    (tmp_path / "redis").mkdir()
+    (tmp_path / "redis" / RUNNING_URL_FILE).write_text("redis://127.0.0.1:45678/0")
+    dev = load_settings({"INSTANCE_DIR": str(tmp_path)})
+    assert dev["REDIS_URL"] == "redis://127.0.0.1:45678/0"
+    prod = load_settings(
+        {"INSTANCE_DIR": str(tmp_path), "TAMAM_ENV": "production", "SECRET_KEY": "x"}
+    )
+    assert prod["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    given = load_settings({"INSTANCE_DIR": str(tmp_path), "REDIS_URL": "redis://elsewhere:1/0"})
+    assert given["REDIS_URL"] == "redis://elsewhere:1/0"

@@ -285,7 +285,7 @@ def main() -> int:
         return 1
 
     from webapp.embedded_redis import EmbeddedRedis
-    from webapp.settings import load_settings
+    from webapp.settings import RUNNING_URL_FILE, load_settings
 
     redis = None
     try:
@@ -293,6 +293,8 @@ def main() -> int:
         if not os.environ.get("REDIS_URL"):
             redis = EmbeddedRedis(Path(settings["INSTANCE_DIR"]) / "redis", persist=True).start()
             os.environ["REDIS_URL"] = redis.url
+            # `flask jobs ...` in another terminal finds this Redis through this file.
+            (redis.workdir / RUNNING_URL_FILE).write_text(redis.url)
             say(f"Started an embedded Redis on {redis.url} (data in {redis.workdir}).")
         else:
             say(f"Using REDIS_URL ({redact(os.environ['REDIS_URL'])}); not starting a Redis.")
@@ -318,6 +320,7 @@ def main() -> int:
         return 130
     finally:
         if redis is not None:
+            (redis.workdir / RUNNING_URL_FILE).unlink(missing_ok=True)
             redis.stop()
             say("Stopped the embedded Redis.")
 

@@ -11,6 +11,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
 
+# While `make run` runs, the URL of its embedded Redis is in instance/redis/<this file>.
+RUNNING_URL_FILE = "running-url"
+
+
+def _dev_redis_url(instance: Path) -> str:
+    """In development: the embedded Redis of a running `make run`, else the local default."""
+    running = instance / "redis" / RUNNING_URL_FILE
+    if running.is_file():
+        return running.read_text().strip()
+    return "redis://127.0.0.1:6379/0"
+
+
 class ConfigError(RuntimeError):
     """Raised when the environment cannot make a safe configuration."""
 
@@ -90,7 +102,8 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
-        "REDIS_URL": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "REDIS_URL": env.get("REDIS_URL")
+        or (_dev_redis_url(instance) if development else "redis://127.0.0.1:6379/0"),
         "STORAGE_DIR": str(storage_dir),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Sessions and cookies.
