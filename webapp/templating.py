@@ -33,15 +33,21 @@ def exact_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def time_element(moment: datetime, words: str, css: str = "") -> Markup:
+    """<time> showing `words`, with the exact time on hover (localised by app.js)."""
+    iso = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    klass = f' class="{escape(css)}"' if css else ""
+    return Markup(
+        f'<time{klass} datetime="{escape(iso)}" title="{escape(exact_time(moment))}">'
+        f"{escape(words)}</time>"
+    )
+
+
 def time_tag(moment: datetime | None) -> Markup:
-    """A <time> element: relative words, the exact time on hover (localised by app.js)."""
+    """A <time> element: relative words, the exact time on hover."""
     if moment is None:
         return Markup('<span class="muted">—</span>')
-    iso = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return Markup(
-        f'<time datetime="{escape(iso)}" title="{escape(exact_time(moment))}">'
-        f"{escape(time_ago(moment))}</time>"
-    )
+    return time_element(moment, time_ago(moment))
 
 
 def file_size(size: int | None) -> str:

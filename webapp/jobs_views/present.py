@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from webapp.downloads.links import download_url_if_available, file_name_of, result_expired
 from webapp.jobs import registry
@@ -15,7 +15,7 @@ from webapp.jobs.errors import ERROR_CODES, UnknownJobType
 from webapp.jobs.serialize import error_document
 from webapp.models.job import FAILED, Job, JobEvent
 from webapp.models.types import utcnow
-from webapp.templating import exact_time
+from webapp.templating import time_element
 
 FORMATS = {"pdf": "PDF", "excel": "Excel", "csv": "CSV"}
 PARAM_LABELS = {
@@ -109,11 +109,7 @@ def eta_tag(moment: datetime | None) -> Markup:
     """A <time> with the words of eta_words and the exact time on hover."""
     if moment is None:
         return Markup("")
-    iso = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return Markup(
-        f'<time class="eta" datetime="{escape(iso)}" title="{escape(exact_time(moment))}">'
-        f"{escape(eta_words(moment))}</time>"
-    )
+    return time_element(moment, eta_words(moment), css="eta")
 
 
 @dataclass(frozen=True)
