@@ -142,9 +142,9 @@ def test_without_mail_server_the_mail_lands_in_the_outbox(app, app_ctx, staff, m
 
 def test_a_completed_report_queues_the_email_on_the_notifications_queue(stub_broker, staff):
     """The runner's hook sends notify_job_ready(job id) for reports and exports only."""
-    job_completed("job-a", "sales_report")
-    job_completed("job-b", "orders_export")
-    job_completed("job-c", "ping")
+    job_completed("job-a", registry.get("sales_report"))
+    job_completed("job-b", registry.get("orders_export"))
+    job_completed("job-c", registry.get("ping"))
     messages = [dramatiq.Message.decode(m) for m in stub_broker.queues["notifications"].queue]
     assert [(m.actor_name, m.args) for m in messages] == [
         ("notify_job_ready", ("job-a",)),
@@ -157,7 +157,7 @@ def test_a_completed_report_queues_the_email_on_the_notifications_queue(stub_bro
 def test_the_runner_calls_the_hook_after_a_successful_completion(stub_broker, staff, monkeypatch):
     """run_job -> complete -> job_completed(job id, type) once; failures do not notify."""
     calls: list[tuple[str, str]] = []
-    monkeypatch.setattr(runner, "job_completed", lambda job_id, name: calls.append((job_id, name)))
+    monkeypatch.setattr(runner, "job_completed", lambda job_id, jt: calls.append((job_id, jt.name)))
     quick = JobType(name="t_quick_file", label="Quick", run=lambda ctx: {}, validate=dict)
     monkeypatch.setitem(registry._TYPES, quick.name, quick)  # gone again after the test
     from webapp.jobs import service
@@ -175,7 +175,7 @@ def test_a_broker_failure_never_reaches_the_runner(app_ctx, monkeypatch, caplog)
         raise ConnectionError("redis down")
 
     monkeypatch.setattr(dramatiq, "get_broker", broken)
-    job_completed("job-x", "sales_report")
+    job_completed("job-x", registry.get("sales_report"))
     assert "could not be queued" in caplog.text
 
 

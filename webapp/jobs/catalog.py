@@ -103,6 +103,7 @@ register(
         error_code="E7005",
         size_hint=days_in_period,
         produces_file=True,
+        notify_owner=True,
     )
 )
 register(
@@ -118,5 +119,6 @@ register(
         error_code="E7005",
         size_hint=days_in_period,
         produces_file=True,
+        notify_owner=True,
     )
 )

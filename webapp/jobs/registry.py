@@ -41,6 +41,7 @@ class JobType:
     error_code: str = "E7000"  # the code of unexpected failures of this type
     size_hint: Callable[[Mapping[str, Any]], int] | None = None
     produces_file: bool = False
+    notify_owner: bool = False  # email the owner a download link when it completes
     options: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -109,7 +109,7 @@ def _run_claimed(row: dict[str, Any], jt: JobType, token: str, attempt: int) -> 
     if transitions.complete(job_id, token, attempt, result, jt.result_ttl):
         _count("processed")
         log.info("Job %s (%s) completed on attempt %d", job_id, jt.name, attempt)
-        job_completed(job_id, jt.name)  # queues the owner's "ready" email; never raises
+        job_completed(job_id, jt)  # queues the owner's "ready" email; never raises
     elif transitions.is_cancel_requested(job_id):
         remove_job_files(job_id)
         transitions.cancel_running(job_id, token, attempt)

@@ -6,16 +6,16 @@ import logging
 
 import dramatiq
 
+from webapp.jobs.registry import JobType
+
 log = logging.getLogger("tamam.notifications")
 
-# Job types whose owner is emailed when they complete.
-NOTIFY_TYPES = frozenset({"sales_report", "orders_export"})
 ACTOR = "notify_job_ready"
 
 
-def job_completed(job_id: str, job_type: str) -> None:
-    """Queue the "ready" email for a completed report or export; never raises into the runner."""
-    if job_type not in NOTIFY_TYPES:
+def job_completed(job_id: str, job_type: JobType) -> None:
+    """Queue the "ready" email when the type says so; never raises into the runner."""
+    if not job_type.notify_owner:
         return
     try:
         dramatiq.get_broker().get_actor(ACTOR).send(job_id)
