@@ -192,30 +192,31 @@ def admin_client(client: FlaskClient, admin: User) -> FlaskClient:
     return client
 
 
-@pytest.fixture
-def stub_broker(app: Flask) -> Iterator[dramatiq.Broker]:
-    """Dramatiq's StubBroker with every actor on it (unit tests only)."""
+def _installed(broker: dramatiq.Broker) -> Iterator[dramatiq.Broker]:
+    """Install `broker` empty for one test, then empty it and put the previous one back."""
     previous = dramatiq.broker.global_broker
-    broker = install(build_broker(None, app))
+    install(broker)
     broker.flush_all()
     yield broker
     broker.flush_all()
     broker.close()
-    install(previous) if previous is not None else None
+    client = getattr(broker, "client", None)
+    if client is not None:
+        client.connection_pool.disconnect()  # RedisBroker.close() leaves sockets open
+    if previous is not None:
+        install(previous)
+
+
+@pytest.fixture
+def stub_broker(app: Flask) -> Iterator[dramatiq.Broker]:
+    """Dramatiq's StubBroker with every actor on it (unit tests only)."""
+    yield from _installed(build_broker(None, app))
 
 
 @pytest.fixture
 def redis_broker(app: Flask, redis_url: str) -> Iterator[dramatiq.Broker]:
     """A RedisBroker on the test Redis, emptied before and after the test."""
-    previous = dramatiq.broker.global_broker
-    broker = install(build_broker(redis_url, app))
-    broker.flush_all()
-    yield broker
-    broker.flush_all()
-    broker.close()
-    broker.client.connection_pool.disconnect()  # RedisBroker.close() leaves sockets open
-    if previous is not None:
-        install(previous)
+    yield from _installed(build_broker(redis_url, app))
 
 
 @pytest.fixture
