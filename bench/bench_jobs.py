@@ -59,7 +59,7 @@ def bench_bare(redis_url: str, n: int) -> tuple[float, float]:
 
 def bench_tamam(app, redis_url: str, n: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """(submit seconds, process seconds) for n ping jobs through the engine."""
-    from webapp.jobs import service
+    from webapp.engine import service
     from webapp.models.job import Job
     from webapp.models.user import User
 

@@ -32,10 +32,10 @@ from xlsxwriter.workbook import Workbook
 
 from webapp.demo.seed import seed_demo
 from webapp.extensions import db
+from webapp.generators.orders_export import build_orders_export, orders_query
+from webapp.generators.orders_writers import HEADERS
+from webapp.generators.streaming import CHUNK_ROWS
 from webapp.models.sales import Order
-from webapp.reports.orders_export import build_orders_export, orders_query
-from webapp.reports.orders_writers import HEADERS
-from webapp.reports.streaming import CHUNK_ROWS
 
 
 def params(date_from: date, date_to: date, fmt: str) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dramatiq
 
-from webapp.jobs import registry
-from webapp.jobs.registry import JobType
-from webapp.jobs.runner import run_job
+from webapp.engine import registry
+from webapp.engine.registry import JobType
+from webapp.engine.runner import run_job
 
 
 def declare_job_actor(job_type: JobType) -> dramatiq.Actor:  # type: ignore[type-arg]
@@ -40,7 +40,7 @@ for _job_type in registry.all_types():
 @dramatiq.actor(queue_name="default", max_retries=0, time_limit=60_000, max_age=60_000)
 def recover_jobs() -> None:
     """Re-send lost pending jobs and return stale processing jobs (scheduled every few seconds)."""
-    from webapp.jobs.recovery import recover
+    from webapp.engine.recovery import recover
 
     recover()
 
@@ -48,7 +48,7 @@ def recover_jobs() -> None:
 @dramatiq.actor(queue_name="default", max_retries=0, time_limit=10 * 60_000, max_age=3_600_000)
 def purge_expired_jobs() -> None:
     """Remove expired results and old rows (scheduled hourly)."""
-    from webapp.jobs.recovery import purge_expired
+    from webapp.engine.recovery import purge_expired
 
     purge_expired()
 
@@ -56,7 +56,7 @@ def purge_expired_jobs() -> None:
 @dramatiq.actor(queue_name="default", max_retries=0, time_limit=60_000, max_age=300_000)
 def monitor_backlog() -> None:
     """Log and alert when a queue's backlog passes the threshold (scheduled every 5 minutes)."""
-    from webapp.jobs.monitor import check_backlog
+    from webapp.engine.monitor import check_backlog
 
     check_backlog()
 

@@ -15,8 +15,8 @@ from sqlalchemy import Date, TextClause, bindparam, delete, func, select, text
 
 from webapp.demo.seed import has_orders, seed_demo
 from webapp.extensions import db
+from webapp.generators.contract import FileResult
 from webapp.models.sales import Customer, Order
-from webapp.reports.contract import FileResult
 
 # Text a spreadsheet would run as a formula if it were written naively.
 HOSTILE_NAMES = ('=HYPERLINK("http://evil.example","click")', "+1", "-2", "@SUM(A1:A9)", "\tx")
@@ -157,7 +157,7 @@ class Built:
 
 def build_sales_reports(app: Flask, out_dir: Path, days: int) -> dict[str, Built]:
     """Build the sales report in every format over the last `days` days, hostile names present."""
-    from webapp.reports.sales_report import build_sales_report
+    from webapp.generators.sales_report import build_sales_report
 
     built = {}
     with app.app_context():
@@ -186,7 +186,7 @@ def assert_honest_progress(recorder: Recorder) -> None:
 
 def read_sales_csv(path: Path) -> list[dict[str, str]]:
     """The sales CSV's rows as dicts (the file starts with a UTF-8 byte-order mark)."""
-    from webapp.reports.sales_csv import COLUMNS
+    from webapp.generators.sales_csv import COLUMNS
 
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)

@@ -27,10 +27,10 @@ from tests.reports_fixtures import (
     sql_orders,
 )
 from webapp.extensions import db
+from webapp.generators import orders_writers, streaming
+from webapp.generators.orders_export import build_orders_export
+from webapp.generators.orders_writers import HEADERS
 from webapp.models.sales import Order
-from webapp.reports import orders_writers, streaming
-from webapp.reports.orders_export import build_orders_export
-from webapp.reports.orders_writers import HEADERS
 
 DAYS = 90
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.reports_fixtures import Cancelled, Recorder
-from webapp.reports.contract import FileResult, ParamError, write_atomically
-from webapp.reports.progress import Tracker
+from webapp.generators.contract import FileResult, ParamError, write_atomically
+from webapp.generators.progress import Tracker
 
 
 def test_file_is_renamed_into_place_with_its_digest(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from webapp.reports import orders_export, sales_report
-from webapp.reports.contract import ParamError
-from webapp.reports.params import validate_orders_export_params, validate_sales_report_params
+from webapp.generators import orders_export, sales_report
+from webapp.generators.contract import ParamError
+from webapp.generators.params import validate_orders_export_params, validate_sales_report_params
 
 MAX = 1096
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from webapp.reports.safe_cells import csv_cell, csv_row, csv_text, money_text, write_cell
+from webapp.generators.safe_cells import csv_cell, csv_row, csv_text, money_text, write_cell
 
 DANGEROUS = ["=1+2", '=HYPERLINK("http://evil.example","x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
 

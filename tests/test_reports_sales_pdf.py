@@ -11,7 +11,7 @@ from flask import Flask
 from pypdf import PdfReader
 
 from tests.reports_fixtures import HOSTILE_NAMES, Built, build_sales_reports
-from webapp.reports.sales_text import SECTIONS, clip, money, period_text
+from webapp.generators.sales_text import SECTIONS, clip, money, period_text
 
 DAYS = 120
 DAY_HEADER = re.compile(r"Date\s+Orders\s+Revenue\s+Tax\s+Average order")

@@ -16,8 +16,8 @@ from tests.reports_fixtures import (
     last_period,
     read_sales_csv,
 )
-from webapp.reports import streaming
-from webapp.reports.sales_report import build_sales_report
+from webapp.generators import streaming
+from webapp.generators.sales_report import build_sales_report
 
 DAYS = 120
 

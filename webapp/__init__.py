@@ -58,9 +58,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.auth import bp as auth_bp
     from webapp.downloads import bp as downloads_bp
     from webapp.health import bp as health_bp
-    from webapp.jobs_views import bp as jobs_bp
+    from webapp.jobs import bp as jobs_bp
     from webapp.main import bp as main_bp
-    from webapp.reports_views import bp as reports_bp
+    from webapp.reports import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)

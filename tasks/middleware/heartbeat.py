@@ -28,7 +28,7 @@ class HeartbeatMiddleware(Middleware):
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         """Record this process and start beating."""
-        from webapp.jobs.runner import process_prefix
+        from webapp.engine.runner import process_prefix
         from webapp.models.types import utcnow
 
         app = next(m for m in broker.middleware if isinstance(m, AppContextMiddleware)).app
@@ -78,9 +78,9 @@ def beat(info: dict[str, Any]) -> None:
     """Upsert this process's heartbeat row and extend the leases of the jobs it runs."""
     from datetime import timedelta
 
+    from webapp.engine.runner import STATS
+    from webapp.engine.transitions import lease_seconds
     from webapp.extensions import db
-    from webapp.jobs.runner import STATS
-    from webapp.jobs.transitions import lease_seconds
     from webapp.models.job import PROCESSING, Job, WorkerHeartbeat
     from webapp.models.types import utcnow
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from webapp.engine.errors import JobError
+from webapp.engine.registry import JobContext, JobType, register
 from webapp.extensions import db
-from webapp.jobs.errors import JobError
-from webapp.jobs.registry import JobContext, JobType, register
 from webapp.models.job import Job
 
 # Per-test knobs the test job types read; reset by the `scripted` fixture.

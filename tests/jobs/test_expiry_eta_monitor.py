@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from webapp.engine import eta, monitor, recovery, service
+from webapp.engine.runner import run_job
+from webapp.engine.storage import job_dir
 from webapp.extensions import db
-from webapp.jobs import eta, monitor, recovery, service
-from webapp.jobs.runner import run_job
-from webapp.jobs.storage import job_dir
 from webapp.models.job import Job
 from webapp.models.types import utcnow
 

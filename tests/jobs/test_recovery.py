@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import update
 
 from tests.jobs.helpers import wait_for
+from webapp.engine import dispatch, recovery, service, transitions
 from webapp.extensions import db
-from webapp.jobs import dispatch, recovery, service, transitions
 from webapp.models.job import Job
 from webapp.models.types import utcnow
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from webapp.engine import service, transitions
+from webapp.engine.errors import JobStateError, ParamError, UnknownJobType
+from webapp.engine.runner import run_job
 from webapp.extensions import db
-from webapp.jobs import service, transitions
-from webapp.jobs.errors import JobStateError, ParamError, UnknownJobType
-from webapp.jobs.runner import run_job
 from webapp.models.job import Job, JobEvent
 
 

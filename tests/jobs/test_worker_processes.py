@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.jobs.helpers import wait_for
+from webapp.engine import recovery, service
 from webapp.extensions import db
-from webapp.jobs import recovery, service
 from webapp.models.job import WorkerHeartbeat
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from tests.jobs import helpers
 from tests.jobs.helpers import wait_for
+from webapp.engine import dispatch, service
+from webapp.engine.storage import job_dir
 from webapp.extensions import db
-from webapp.jobs import dispatch, service
-from webapp.jobs.storage import job_dir
 from webapp.models.job import Job, JobEvent
 
 

@@ -6,8 +6,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from webapp.engine.storage import job_dir
 from webapp.extensions import db
-from webapp.jobs.storage import job_dir
 from webapp.models.job import Job, JobEvent, new_job_id
 from webapp.models.types import utcnow
 from webapp.models.user import User

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_from
 from webapp.extensions import db
 from webapp.models.job import Job
-from webapp.reports_views.forms import last_month
+from webapp.reports.forms import last_month
 
 
 def job_count() -> int:

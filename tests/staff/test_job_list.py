@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from tests.staff.helpers import HX, make_job, rows_of
 from webapp.extensions import db
-from webapp.jobs_views.listing import Cursor, JobFilters, list_jobs
+from webapp.jobs.listing import Cursor, JobFilters, list_jobs
 from webapp.models.job import Job
 from webapp.models.types import utcnow
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_from
 from tests.staff.helpers import HX, make_job
 from webapp.extensions import db
-from webapp.jobs_views.present import eta_words
+from webapp.jobs.present import eta_words
 from webapp.models.job import Job, JobEvent
 from webapp.models.types import utcnow
 

@@ -15,8 +15,8 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import sign_in
 from tests.staff.helpers import CSV_BODY, make_job
-from webapp.jobs import registry, runner
-from webapp.jobs.registry import JobType
+from webapp.engine import registry, runner
+from webapp.engine.registry import JobType
 from webapp.notifications import job_completed
 from webapp.notifications.ready import duration_words, send_job_ready
 
@@ -160,7 +160,7 @@ def test_the_runner_calls_the_hook_after_a_successful_completion(stub_broker, st
     monkeypatch.setattr(runner, "job_completed", lambda job_id, jt: calls.append((job_id, jt.name)))
     quick = JobType(name="t_quick_file", label="Quick", run=lambda ctx: {}, validate=dict)
     monkeypatch.setitem(registry._TYPES, quick.name, quick)  # gone again after the test
-    from webapp.jobs import service
+    from webapp.engine import service
 
     job = service.submit(staff, "t_quick_file", {})
     runner.run_job(job.id)

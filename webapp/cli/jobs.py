@@ -10,12 +10,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from webapp.auth.service import find_user
+from webapp.engine import registry, service
+from webapp.engine.errors import JobStateError, ParamError, UnknownJobType
+from webapp.engine.eta import estimate_completion
+from webapp.engine.recovery import purge_expired, recover
+from webapp.engine.serialize import job_status
 from webapp.extensions import db
-from webapp.jobs import registry, service
-from webapp.jobs.errors import JobStateError, ParamError, UnknownJobType
-from webapp.jobs.eta import estimate_completion
-from webapp.jobs.recovery import purge_expired, recover
-from webapp.jobs.serialize import job_status
 from webapp.models.job import STATUSES, Job
 
 jobs = AppGroup("jobs", help="Submit, inspect, cancel, retry and recover jobs.")

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from webapp.jobs.storage import result_path
+from webapp.engine.storage import result_path
 from webapp.models.job import COMPLETED, Job
 from webapp.models.types import utcnow
 

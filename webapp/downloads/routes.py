@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from webapp.downloads import bp
 from webapp.downloads.links import BadLink, file_name_of, read_token, result_file
-from webapp.jobs.service import get_job_for
+from webapp.engine.service import get_job_for
 
 TAMPERED = (
     "This download link is not valid: it was changed or copied incompletely. "

@@ -6,7 +6,7 @@ import logging
 
 import dramatiq
 
-from webapp.jobs.registry import JobType
+from webapp.engine.registry import JobType
 
 log = logging.getLogger("tamam.notifications")
 

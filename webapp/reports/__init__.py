@@ -1,5 +1,7 @@
-"""File generators for the report and export job types.
+"""The forms staff fill in to ask for a sales report or an orders export."""
 
-Each generator is a plain function that the job engine, the CLI and tests call alike:
-`build_*(params, out_dir, progress) -> FileResult`. See `contract.py` for the shared types.
-"""
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)
+
+from webapp.reports import routes  # noqa: E402,F401  (registers the routes on bp)

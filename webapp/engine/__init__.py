@@ -1,0 +1,1 @@
+"""The job engine: job types, submission, the runner, recovery and expiry."""

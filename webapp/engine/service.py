@@ -1,0 +1,117 @@
+"""Submit, find, cancel and retry jobs: what views, the API, the CLI and tests call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from webapp.engine import dispatch, registry, transitions
+from webapp.engine.errors import JobStateError
+from webapp.engine.storage import remove_job_files
+from webapp.extensions import db
+from webapp.models.job import PENDING, Job, JobEvent, new_job_id
+from webapp.models.types import utcnow
+from webapp.models.user import User
+
+log = logging.getLogger("tamam.jobs")
+
+MAX_DELAY = timedelta(days=7)
+
+
+def submit(
+    user: User, job_type: str, params: Mapping[str, Any], *, delay: timedelta | None = None
+) -> Job:
+    """Validate, insert and commit the row, then send a message carrying only its id."""
+    jt = registry.get(job_type)
+    clean = jt.validate(params)
+    if delay is not None and not timedelta(0) <= delay <= MAX_DELAY:
+        raise ValueError("The delay must be between 0 seconds and 7 days.")
+    now = utcnow()
+    available_at = now + (delay or timedelta(0))
+    job = Job(
+        id=new_job_id(now),
+        user_id=user.id,
+        type=jt.name,
+        queue=jt.queue,
+        status=PENDING,
+        progress=0,
+        message="Scheduled" if delay else "Waiting for a worker",
+        input_data=clean,
+        max_attempts=jt.max_attempts,
+        created_at=now,
+        available_at=available_at,
+        updated_at=now,
+        expires_at=available_at + timedelta(seconds=jt.result_ttl),
+        message_id=transitions.new_message_id(),
+    )
+    db.session.add(job)
+    detail = f"Scheduled for {available_at:%Y-%m-%d %H:%M:%S} UTC" if delay else "Queued"
+    db.session.add(JobEvent(job_id=job.id, kind="created", detail=detail, at=now))
+    db.session.commit()
+    # Committed first: a worker that gets the message always finds the row. If this process
+    # dies before the send, or Redis is down, the recovery pass finds the row and sends it.
+    _send_or_defer(job.id, jt.name, job.message_id or "", available_at if delay else None)
+    return job
+
+
+def _send_or_defer(job_id: str, job_type: str, message_id: str, available_at: Any = None) -> None:
+    """Send now; if the broker is unreachable, leave it to recovery (the row is committed)."""
+    try:
+        dispatch.send(job_id, job_type, message_id, available_at)
+    except (RedisError, OSError) as exc:
+        log.warning("Job %s is saved but not yet sent (%s); recovery will send it", job_id, exc)
+
+
+def visible_jobs(user: User) -> Any:
+    """A select() of the jobs `user` may see: their own, or every job for admins."""
+    query = select(Job)
+    if not user.is_admin:
+        query = query.where(Job.user_id == user.id)
+    return query
+
+
+def get_job_for(user: User, job_id: str) -> Job | None:
+    """The job if `user` may see it (owner or admin), else None, so callers answer 404."""
+    if not job_id or len(job_id) > 50:
+        return None
+    job = db.session.get(Job, job_id, populate_existing=True)
+    if job is None or (job.user_id != user.id and not user.is_admin):
+        return None
+    return job
+
+
+def get_job(job_id: str) -> Job | None:
+    """The job by id, fresh from the database (CLI and admin tools)."""
+    return db.session.get(Job, job_id, populate_existing=True)
+
+
+def cancel_job(job: Job) -> str:
+    """Cancel a pending job at once, or ask a running one to stop at its next progress call."""
+    outcome = transitions.cancel(job.id)
+    if outcome is None:
+        raise JobStateError(f"The job is already {job.status}; there is nothing to cancel.")
+    if outcome == "cancelled":
+        remove_job_files(job.id)
+    db.session.refresh(job)
+    return outcome
+
+
+def retry_job(job: Job) -> Job:
+    """Queue a failed job again with its type's attempts on top of those it used."""
+    jt = registry.get(job.type)
+    message_id = transitions.retry_failed(job.id, jt.max_attempts)
+    if message_id is None:
+        raise JobStateError(f"Only failed jobs can be retried; this one is {job.status}.")
+    _send_or_defer(job.id, jt.name, message_id)
+    db.session.refresh(job)
+    return job
+
+
+def run_again(user: User, job: Job) -> Job:
+    """A new job of the same type with the same parameters, owned by `user`."""
+    return submit(user, job.type, job.input_data)

@@ -1,0 +1,75 @@
+"""Charts for the sales report PDF, drawn with reportlab.graphics."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+
+from webapp.generators.sales_data import Bucket
+
+WIDTH = 174 * mm
+HEIGHT = 62 * mm
+LINE_COLOUR = colors.HexColor("#2E6DA4")
+
+
+def _thousands(value: float) -> str:
+    """Axis labels: whole numbers with separators, decimals only when a tick needs them."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _caption(drawing: Drawing, text: str) -> None:
+    drawing.add(String(0, HEIGHT - 10, text, fontName="Helvetica-Bold", fontSize=9))
+
+
+def revenue_by_day_chart(by_day: list[tuple[date, Bucket]], date_from: date) -> Drawing:
+    """A line of revenue (before tax, currency units) for each day of the period."""
+    drawing = Drawing(WIDTH, HEIGHT)
+    _caption(drawing, "Revenue by day (before tax)")
+    plot = LinePlot()
+    plot.x, plot.y = 18 * mm, 10 * mm
+    plot.width, plot.height = WIDTH - 24 * mm, HEIGHT - 24 * mm
+    points = [(float(n), b.revenue_cents / 100) for n, (_day, b) in enumerate(by_day)]
+    plot.data = [points or [(0.0, 0.0)]]
+    plot.lines[0].strokeColor = LINE_COLOUR
+    plot.lines[0].strokeWidth = 1
+    last = max(1, len(by_day) - 1)
+    plot.xValueAxis.valueMin = 0
+    plot.xValueAxis.valueMax = last
+    plot.xValueAxis.valueSteps = sorted({round(last * k / 4) for k in range(5)})
+    plot.xValueAxis.labelTextFormat = lambda v: (date_from + timedelta(days=int(v))).isoformat()
+    plot.xValueAxis.labels.fontSize = 7
+    top = max((revenue for _n, revenue in points), default=0.0)
+    plot.yValueAxis.valueMin = 0
+    plot.yValueAxis.valueMax = top * 1.1 if top > 0 else 1
+    plot.yValueAxis.valueStep = None if top > 0 else 1
+    plot.yValueAxis.labelTextFormat = _thousands
+    plot.yValueAxis.labels.fontSize = 7
+    drawing.add(plot)
+    return drawing
+
+
+def region_chart(by_region: list[tuple[str, Bucket]]) -> Drawing:
+    """Bars of revenue (before tax, currency units) per region."""
+    drawing = Drawing(WIDTH, HEIGHT)
+    _caption(drawing, "Revenue by region (before tax)")
+    chart = VerticalBarChart()
+    chart.x, chart.y = 18 * mm, 10 * mm
+    chart.width, chart.height = WIDTH - 24 * mm, HEIGHT - 24 * mm
+    values = [bucket.revenue_cents / 100 for _region, bucket in by_region]
+    chart.data = [values or [0.0]]
+    chart.categoryAxis.categoryNames = [region for region, _bucket in by_region] or ["-"]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.bars[0].fillColor = LINE_COLOUR
+    top = max(values, default=0.0)
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = top * 1.1 if top > 0 else 1
+    chart.valueAxis.valueStep = None if top > 0 else 1
+    chart.valueAxis.labelTextFormat = _thousands
+    chart.valueAxis.labels.fontSize = 7
+    drawing.add(chart)
+    return drawing

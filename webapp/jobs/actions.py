@@ -1,0 +1,61 @@
+"""What can be done to a job: cancel it, run it again, get a fresh download link (all POST)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from webapp.downloads.links import file_name_of, result_file, signed_download_url
+from webapp.engine import service
+from webapp.engine.errors import JobStateError, ParamError
+from webapp.jobs import bp
+from webapp.jobs.present import type_label
+from webapp.jobs.routes import htmx_target, live_context, load_job, page_response
+from webapp.models.job import COMPLETED
+
+SEE_OTHER = 303
+
+
+@bp.post("/<job_id>/cancel")
+def cancel(job_id: str) -> Response:
+    """Cancel a pending job now, or ask a running one to stop; HTMX gets the live part back."""
+    job = load_job(job_id)
+    try:
+        outcome = service.cancel_job(job)
+    except JobStateError:
+        outcome = None
+    if htmx_target("job-live"):
+        return page_response(render_template("jobs/_job_live.html", **live_context(job)))
+    if outcome == "cancelled":
+        flash("The job is cancelled.", "success")
+    elif outcome == "requested":
+        flash("Cancelling: the job stops at its next step.", "info")
+    else:
+        flash(f"The job is already {job.status}; there was nothing to cancel.", "warning")
+    return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
+
+
+@bp.post("/<job_id>/run-again")
+def run_again(job_id: str) -> Response:
+    """A new job of the same type with the same parameters, owned by the signed-in user."""
+    job = load_job(job_id)
+    try:
+        fresh = service.run_again(current_user, job)
+    except ParamError as exc:
+        flash(f"This job can't run again as it was: {exc.message}", "error")
+        return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
+    flash(f"{type_label(fresh.type)} queued again with the same parameters.", "success")
+    return redirect(url_for("jobs.show", job_id=fresh.id), SEE_OTHER)
+
+
+@bp.post("/<job_id>/link")
+def fresh_link(job_id: str) -> Response | tuple[str, int]:
+    """A new signed link for the job's file: the download starts at once."""
+    job = load_job(job_id)
+    if job.status != COMPLETED or file_name_of(job) is None:
+        flash("This job has no file to download.", "warning")
+        return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
+    if result_file(job) is None:
+        return render_template("downloads/result_expired.html", job=job), 410
+    return redirect(signed_download_url(job), SEE_OTHER)

@@ -1,0 +1,176 @@
+"""A job in plain words: its label, parameters, timeline, ETA and failure, for the templates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from webapp.downloads.links import download_url_if_available, file_name_of, result_expired
+from webapp.engine import registry
+from webapp.engine.errors import ERROR_CODES, UnknownJobType
+from webapp.engine.serialize import error_document
+from webapp.models.job import FAILED, Job, JobEvent
+from webapp.models.types import utcnow
+from webapp.templating import time_element
+
+FORMATS = {"pdf": "PDF", "excel": "Excel", "csv": "CSV"}
+PARAM_LABELS = {
+    "date_from": "From",
+    "date_to": "To",
+    "format": "Format",
+    "status": "Order status",
+    "region": "Region",
+    "duration": "Duration",
+    "steps": "Steps",
+}
+# Codes whose details are a raw exception: shown to admins only.
+RAW_DETAILS = {"E7000", "E7005"}
+EVENT_TITLES = {
+    "created": "Requested",
+    "started": "Attempt {attempt} started",
+    "attempt_failed": "Attempt {attempt} failed",
+    "completed": "Finished",
+    "failed": "Failed",
+    "cancel_requested": "Cancel requested",
+    "cancelled": "Cancelled",
+    "retried": "Queued again",
+    "expired": "Result removed",
+}
+
+
+def type_label(job_type: str) -> str:
+    """'Sales report' for sales_report."""
+    try:
+        return registry.get(job_type).label
+    except UnknownJobType:
+        return job_type.replace("_", " ").capitalize()
+
+
+def plain_date(text: Any) -> str:
+    """'2025-03-01' -> '1 Mar 2025' (other text unchanged)."""
+    try:
+        day = date.fromisoformat(str(text))
+    except ValueError:
+        return str(text)
+    return f"{day.day} {day:%b %Y}"
+
+
+def plain_value(name: str, value: Any) -> str:
+    """One parameter's value as a person would say it."""
+    if name.startswith("date_"):
+        return plain_date(value)
+    if name == "format":
+        return FORMATS.get(str(value), str(value))
+    if name in ("status", "region"):
+        return str(value).capitalize() if value else "Any"
+    if name == "duration":
+        return f"{float(value):g} seconds"
+    return str(value)
+
+
+def describe_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """[(label, value)] for every parameter, in the order they were given."""
+    return [
+        (PARAM_LABELS.get(name, name.replace("_", " ").capitalize()), plain_value(name, value))
+        for name, value in params.items()
+    ]
+
+
+def summary(params: Mapping[str, Any]) -> str:
+    """One line: '1 Mar 2025 to 31 Mar 2025 · PDF', with any status or region filter."""
+    parts = []
+    if "date_from" in params and "date_to" in params:
+        parts.append(f"{plain_date(params['date_from'])} to {plain_date(params['date_to'])}")
+    parts += [str(params[name]).capitalize() for name in ("status", "region") if params.get(name)]
+    if "format" in params:
+        parts.append(plain_value("format", params["format"]))
+    return " · ".join(parts)
+
+
+def eta_words(moment: datetime, now: datetime | None = None) -> str:
+    """'about 2 minutes left', 'less than a minute left', 'any moment now'."""
+    seconds = (moment - (now or utcnow())).total_seconds()
+    if seconds <= 5:
+        return "any moment now"
+    if seconds < 60:
+        return "less than a minute left"
+    if seconds < 3600:
+        minutes = round(seconds / 60)
+        return f"about {minutes} minute{'' if minutes == 1 else 's'} left"
+    hours = round(seconds / 3600)
+    return f"about {hours} hour{'' if hours == 1 else 's'} left"
+
+
+def eta_tag(moment: datetime | None) -> Markup:
+    """A <time> with the words of eta_words and the exact time on hover."""
+    if moment is None:
+        return Markup("")
+    return time_element(moment, eta_words(moment), css="eta")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a job's timeline."""
+
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    code: str | None = None
+    code_title: str = ""
+
+
+def timeline(events: list[JobEvent]) -> list[TimelineEntry]:
+    """The job's events as lines: created, each attempt and its error, finished."""
+    entries = []
+    for event in events:
+        title = EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize())
+        code = event.error_code
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                kind=event.kind,
+                title=title.format(attempt=event.attempt),
+                detail=event.detail or "",
+                code=code,
+                code_title=ERROR_CODES.get(code, ("", ""))[0] if code else "",
+            )
+        )
+    return entries
+
+
+@dataclass
+class JobView:
+    """What the row and the job page show about a job."""
+
+    job: Job
+    label: str
+    summary: str
+    download_url: str | None
+    expired: bool
+    file_name: str | None
+    error: dict[str, Any] | None = None
+    params: list[tuple[str, str]] = field(default_factory=list)
+
+
+def job_view(job: Job, *, admin: bool = False) -> JobView:
+    """Build the view of a job; admins also get the error details and traceback."""
+    error = None
+    if job.status == FAILED:
+        error = error_document(job, include_traceback=admin)
+        if not admin and error["code"] in RAW_DETAILS:
+            error["details"] = ""
+    return JobView(
+        job=job,
+        label=type_label(job.type),
+        summary=summary(job.input_data or {}),
+        download_url=download_url_if_available(job),
+        expired=result_expired(job),
+        file_name=file_name_of(job),
+        error=error,
+        params=describe_params(job.input_data or {}),
+    )
