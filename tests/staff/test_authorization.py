@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import csrf_from, make_user, sign_in
 from tests.staff.helpers import HX, make_job
-from webapp.downloads.links import signed_download_url
+from webapp.engine.links import signed_download_url
 from webapp.extensions import db
 from webapp.models.job import Job
 

@@ -10,7 +10,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from tests.conftest import sign_in
 from tests.staff.helpers import CSV_BODY, download_href, make_job
-from webapp.downloads.links import read_token, signed_download_url
+from webapp.engine.links import read_token, signed_download_url
 from webapp.engine.storage import job_dir
 from webapp.extensions import db
 from webapp.models.types import utcnow

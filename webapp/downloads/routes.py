@@ -8,7 +8,7 @@ from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from webapp.downloads import bp
-from webapp.downloads.links import BadLink, file_name_of, read_token, result_file
+from webapp.engine.links import BadLink, file_name_of, read_token, result_file
 from webapp.engine.service import get_job_for
 
 TAMPERED = (

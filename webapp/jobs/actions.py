@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp.downloads.links import file_name_of, result_file, signed_download_url
 from webapp.engine import service
+from webapp.engine.describe import type_label
 from webapp.engine.errors import JobStateError, ParamError
+from webapp.engine.links import file_name_of, result_file, signed_download_url
 from webapp.jobs import bp
-from webapp.jobs.present import type_label
 from webapp.jobs.routes import htmx_target, live_context, load_job, page_response
 from webapp.models.job import COMPLETED
 

@@ -6,9 +6,9 @@ import logging
 
 from flask import render_template
 
-from webapp.downloads.links import absolute_url, link_ttl, result_file, signed_download_url
+from webapp.engine.describe import summary, type_label
+from webapp.engine.links import absolute_url, link_ttl, result_file, signed_download_url
 from webapp.extensions import db
-from webapp.jobs.present import summary, type_label
 from webapp.models.job import Job
 from webapp.notifications.mail import send_mail
 
