@@ -246,3 +246,9 @@ def test_default_password_hash_is_scrypt_p3(
 
     monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", method)
     assert hash_password(PASSWORD).startswith("scrypt:32768:8:3$")
+
+
+def test_an_absurdly_long_next_is_refused_not_followed(client: FlaskClient, staff: User) -> None:
+    """?next= is read by the strict query helper: over 2000 characters is a 400 naming it."""
+    status, html, _ = post_login(client, staff.email, PASSWORD, "?next=/" + "a" * 2001)
+    assert status == 400 and "The ?next= parameter is too long" in html

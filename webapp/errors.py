@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
+from webapp.query import BadQuery
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ def register(app: Flask) -> None:
             return jsonify(error={"code": f"HTTP{code}", "message": error.description}), code
         template = PAGES.get(code, "errors/generic.html")
         return render_template(template, error=error, code=code), code
+
+    @app.errorhandler(BadQuery)
+    def bad_query(error: BadQuery) -> tuple[Response | str, int]:
+        # A query parameter that does not parse: 400 saying which one and why.
+        return http_error(BadRequest(str(error)))
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[Response | str, int]:

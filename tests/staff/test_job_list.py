@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
 
 from tests.staff.helpers import HX, make_job, rows_of
+from webapp.engine.errors import GENERATION_FAILED, NO_DATA
 from webapp.extensions import db
-from webapp.jobs.listing import Cursor, JobFilters, list_jobs
+from webapp.jobs.listing import MAX_MICROS, Cursor, JobFilters, list_jobs
 from webapp.models.job import Job
 from webapp.models.types import utcnow
 
@@ -83,13 +84,25 @@ def test_newer_near_the_top_shows_the_full_first_page(app_ctx, staff, sixty_jobs
 
 
 def test_cursor_round_trip_and_garbage():
-    """Cursors are exact to the microsecond; malformed ones start at the top."""
+    """Cursors are exact to the microsecond; malformed ones are refused, saying the shape."""
     now = utcnow()
     cursor = Cursor(now, "job-20250101-abc")
     assert Cursor.decode(cursor.encode()) == cursor
-    for junk in ("", "abc", "12", "-5.job", "1.", "9" * 30 + ".x"):
-        assert Cursor.decode(junk) is None
-    assert Cursor.decode("1e9.job") is None
+    last = Cursor(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "job-x")
+    assert Cursor.decode(last.encode()) == last
+    junk = ["", "abc", "12", "-5.job", "1.", "9" * 30 + ".x", "1e9.job", "²³.job", "٣.job"]
+    junk += [f"{MAX_MICROS + 1}.job", "999999999999999999.x", "5.job id", "5.job\x00", ".job"]
+    for text in junk:
+        with pytest.raises(ValueError, match=r"must look like <microseconds>\.<job id>"):
+            Cursor.decode(text)
+
+
+def test_a_malformed_cursor_is_a_400_not_the_first_page(staff_client, staff):
+    """?before= that is not a cursor says so (400) instead of silently showing the top."""
+    make_job(staff)
+    response = staff_client.get("/jobs?before=yesterday")
+    assert response.status_code == 400
+    assert "The ?before= parameter must look like" in response.get_data(as_text=True)
 
 
 def test_staff_see_only_their_own_jobs(staff_client, staff, other_staff):
@@ -105,7 +118,7 @@ def test_staff_see_only_their_own_jobs(staff_client, staff, other_staff):
 def test_filters_by_status_and_type_with_and_without_htmx(staff_client, staff):
     """?status= and ?type= narrow the list; HTMX gets the list alone, others the whole page."""
     done = make_job(staff, "completed")
-    failed = make_job(staff, "failed", error_code="E7005")
+    failed = make_job(staff, "failed", error_code=GENERATION_FAILED)
     export = make_job(staff, "completed", job_type="orders_export")
     assert rows_of(staff_client.get("/jobs?status=failed").get_data(as_text=True)) == [failed.id]
     html = staff_client.get("/jobs?status=completed&type=sales_report").get_data(as_text=True)
@@ -119,8 +132,11 @@ def test_filters_by_status_and_type_with_and_without_htmx(staff_client, staff):
     restore = {**HX, "HX-Target": "job-list", "HX-History-Restore-Request": "true"}
     page = staff_client.get("/jobs?type=orders_export", headers=restore).get_data(as_text=True)
     assert "<html" in page  # a history restore after a cache miss needs the whole page
-    html = staff_client.get("/jobs?status=bogus&type=nope").get_data(as_text=True)
-    assert len(rows_of(html)) == 3  # unknown filter values are ignored
+    bogus = staff_client.get("/jobs?status=bogus&type=nope")
+    assert bogus.status_code == 400  # unknown filter values are refused, naming the filter
+    assert "The ?status= parameter must be one of: cancelled, completed" in bogus.get_data(
+        as_text=True
+    )
     empty = staff_client.get("/jobs?status=cancelled").get_data(as_text=True)
     assert "No jobs match these filters." in empty
 
@@ -164,7 +180,7 @@ def test_a_running_row_polls_itself(staff_client, staff):
 @pytest.mark.parametrize("status", ["completed", "failed", "cancelled"])
 def test_a_final_row_stops_polling(staff_client, staff, status):
     """A final job's row carries no trigger, so its poll stops by itself."""
-    job = make_job(staff, status, error_code="E7006" if status == "failed" else None)
+    job = make_job(staff, status, error_code=NO_DATA if status == "failed" else None)
     body = staff_client.get(f"/jobs/{job.id}/row", headers=HX).get_data(as_text=True)
     assert "hx-trigger" not in body and "hx-get" not in body
     if status == "completed":

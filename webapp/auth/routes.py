@@ -12,6 +12,7 @@ from webapp.auth import bp
 from webapp.auth.forms import LoginForm, ProfileForm
 from webapp.auth.service import authenticate
 from webapp.extensions import db
+from webapp.query import text_arg
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,7 +38,7 @@ def login() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         result = authenticate(form.email.data or "", form.password.data or "")
         if result.user is not None:
-            next_url = _safe_next(request.args.get("next"))
+            next_url = _safe_next(text_arg(request.args, "next", max_length=2000))
             session.clear()  # a fresh session at sign-in
             login_user(result.user, remember=bool(form.remember.data))
             flash(f"Signed in as {result.user.email}.", "success")

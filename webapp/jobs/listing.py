@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,10 +16,16 @@ from webapp.extensions import db
 from webapp.models.job import STATUSES, Job
 from webapp.models.types import UTCDateTime
 from webapp.models.user import User
+from webapp.query import choice_arg, int_arg, parse_int, parsed_arg
 
 PAGE_SIZE = 25
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
+# The last microsecond a datetime can hold: cursors past it would overflow.
+MAX_MICROS = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - EPOCH) // MICROSECOND
+# Job ids are `job-YYYYMMDD-` and URL-safe base64 (new_job_id).
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,50}")
+CURSOR_SHAPE = "must look like <microseconds>.<job id>, as in the list's own links"
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,21 @@ class Cursor:
         return f"{(self.created_at - EPOCH) // MICROSECOND}.{self.job_id}"
 
     @classmethod
-    def decode(cls, text: str | None) -> Cursor | None:
-        """Parse a cursor; None for anything malformed (the list then starts at the top)."""
-        micros, _, job_id = (text or "").partition(".")
-        if not micros.isdigit() or not job_id or len(job_id) > 50 or len(micros) > 18:
-            return None
-        return cls(EPOCH + int(micros) * MICROSECOND, job_id)
+    def decode(cls, text: str) -> Cursor:
+        """Parse encode()'s text; ValueError (saying the expected shape) for anything else."""
+        micros, dot, job_id = text.partition(".")
+        if not dot or not JOB_ID.fullmatch(job_id):
+            raise ValueError(CURSOR_SHAPE)
+        try:
+            moment = parse_int(micros, minimum=0, maximum=MAX_MICROS)
+        except ValueError:
+            raise ValueError(CURSOR_SHAPE) from None
+        return cls(EPOCH + moment * MICROSECOND, job_id)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], name: str) -> Cursor | None:
+        """?before= or ?after= as a cursor; None when absent, BadQuery when malformed."""
+        return parsed_arg(args, name, cls.decode)
 
     def key(self) -> Any:
         """The SQL row value (created_at, id) to compare the index key with."""
@@ -52,7 +68,7 @@ class Cursor:
 
 @dataclass(frozen=True)
 class JobFilters:
-    """The list's filters, read from the query string; unknown values are ignored."""
+    """The list's filters, read from the query string; unknown values are refused (BadQuery)."""
 
     status: str = ""
     type: str = ""
@@ -60,14 +76,11 @@ class JobFilters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], user: User) -> JobFilters:
-        """Read ?status=&type=&owner= (owner for admins only)."""
-        status = args.get("status", "")
-        job_type = args.get("type", "")
-        owner = args.get("owner", "")
+        """Read ?status=&type=&owner= (owner for admins only: staff only ever see their own)."""
         return cls(
-            status=status if status in STATUSES else "",
-            type=job_type if job_type in {jt.name for jt in registry.all_types()} else "",
-            owner=int(owner) if user.is_admin and owner.isdigit() and len(owner) < 12 else None,
+            status=choice_arg(args, "status", STATUSES),
+            type=choice_arg(args, "type", [jt.name for jt in registry.all_types()]),
+            owner=int_arg(args, "owner", minimum=1) if user.is_admin else None,
         )
 
     def query_args(self) -> dict[str, str]:

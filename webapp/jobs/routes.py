@@ -65,8 +65,8 @@ def index() -> Response:
     page = list_jobs(
         current_user,
         filters,
-        before=Cursor.decode(request.args.get("before")),
-        after=Cursor.decode(request.args.get("after")),
+        before=Cursor.from_args(request.args, "before"),
+        after=Cursor.from_args(request.args, "after"),
     )
     context = {
         "page": page,
