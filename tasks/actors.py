@@ -37,30 +37,6 @@ for _job_type in registry.all_types():
     declare_job_actor(_job_type)
 
 
-@dramatiq.actor(queue_name="default", max_retries=0, time_limit=60_000, max_age=60_000)
-def recover_jobs() -> None:
-    """Re-send lost pending jobs and return stale processing jobs (scheduled every few seconds)."""
-    from webapp.engine.recovery import recover
-
-    recover()
-
-
-@dramatiq.actor(queue_name="default", max_retries=0, time_limit=10 * 60_000, max_age=3_600_000)
-def purge_expired_jobs() -> None:
-    """Remove expired results and old rows (scheduled hourly)."""
-    from webapp.engine.recovery import purge_expired
-
-    purge_expired()
-
-
-@dramatiq.actor(queue_name="default", max_retries=0, time_limit=60_000, max_age=300_000)
-def monitor_backlog() -> None:
-    """Log and alert when a queue's backlog passes the threshold (scheduled every 5 minutes)."""
-    from webapp.engine.monitor import check_backlog
-
-    check_backlog()
-
-
 @dramatiq.actor(
     queue_name="notifications",
     max_retries=5,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.common import current_millis, dq_name
+from dramatiq.common import current_millis, dq_name, xq_name
+from dramatiq.middleware import CurrentMessage
 from flask import Flask
 
 from tasks.middleware.app_context import AppContextMiddleware
@@ -27,6 +28,12 @@ class JobRedisBroker(RedisBroker):
     message still there?". Recovery must ask that to re-send exactly the messages Redis lost.
     This is safe for job messages only (option `job`): each send gets a fresh message id and
     job actors never use Dramatiq's own retries, which would re-enqueue the same id.
+
+    Everything in Tamam that reads Dramatiq's Redis key layout is a method of this class
+    (`holds_messages`, `queue_counts`); tests/jobs/test_redis_layout.py fails if a Dramatiq
+    upgrade changes that layout. The keys, for a queue q in namespace ns:
+    `ns:q` ready ids, `ns:q.msgs` ready and in-flight bodies by id, `ns:q.DQ.msgs` delayed and
+    retrying bodies by id, `ns:q.XQ` dead-lettered ids.
     """
 
     def enqueue(self, message: Any, *, delay: int | None = None) -> Any:
@@ -42,6 +49,31 @@ class JobRedisBroker(RedisBroker):
         self.do_enqueue(queue_name, message.message_id, message.encode())
         self.emit_after("enqueue", message, delay)
         return message
+
+    def _key(self, queue_name: str, suffix: str = "") -> str:
+        return f"{self.namespace}:{queue_name}{suffix}"
+
+    def holds_messages(self, messages: Sequence[tuple[str, str]]) -> list[bool]:
+        """For each (queue, message id): is it ready, in flight or delayed? One round trip."""
+        if not messages:
+            return []
+        with self.client.pipeline(transaction=False) as pipe:
+            for queue_name, message_id in messages:
+                pipe.hexists(self._key(queue_name, ".msgs"), message_id)
+                pipe.hexists(self._key(dq_name(queue_name), ".msgs"), message_id)
+            found = pipe.execute()
+        return [bool(found[i] or found[i + 1]) for i in range(0, len(found), 2)]
+
+    def queue_counts(self, queue_names: Iterable[str]) -> list[tuple[int, int, int]]:
+        """(ready incl. in flight, delayed or retrying, dead-lettered) per queue."""
+        names = list(queue_names)
+        with self.client.pipeline(transaction=False) as pipe:
+            for queue_name in names:
+                pipe.hlen(self._key(queue_name, ".msgs"))
+                pipe.hlen(self._key(dq_name(queue_name), ".msgs"))
+                pipe.zcard(self._key(xq_name(queue_name)))
+            counts = pipe.execute()
+        return [(counts[i], counts[i + 1], counts[i + 2]) for i in range(0, len(counts), 3)]
 
 
 def build_broker(
@@ -65,6 +97,7 @@ def build_broker(
             socket_connect_timeout=5,
             health_check_interval=30,
         )
+    broker.add_middleware(CurrentMessage())  # a job waiting for the database is re-delayed
     broker.add_middleware(AppContextMiddleware(app or _default_app))
     broker.add_middleware(HeartbeatMiddleware())
     return broker

@@ -1,43 +1,109 @@
-"""The scheduler process: it only sends actor messages, on a clock (APScheduler 3, UTC)."""
+"""The scheduler process: the periodic maintenance, run here and not on the workers' queues.
+
+Recovery, the purge and the backlog monitor are plain function calls in this process, so a
+worker pool busy with long exports cannot delay or drop them. Only the scheduler holding the
+"maintenance" lease (webapp.engine.leader) runs them: start two and the second waits.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
 
-RECOVER_EVERY_SECONDS = 10
+RECOVER_EVERY_SECONDS = 5
+LEASE_NAME = "maintenance"
+LEASE_SECONDS = 3 * RECOVER_EVERY_SECONDS
+
+log = logging.getLogger("tamam.scheduler")
 
 
-def build_scheduler() -> BlockingScheduler:
-    """Recovery every 10 s, backlog monitor every 5 minutes, purge of expired results hourly."""
-    from tasks.actors import monitor_backlog, purge_expired_jobs, recover_jobs
+class Maintenance:
+    """The periodic tasks, each run in an app context by the lease holder only."""
 
+    def __init__(self, app: Flask, holder: str | None = None) -> None:
+        from webapp.engine.attempts import process_key
+
+        self.app = app
+        self.holder = holder or process_key()
+        self.leading = False
+
+    def run(self, name: str, work: Callable[[], Any]) -> bool:
+        """Run `work` if this scheduler holds (or takes) the lease; False when another does."""
+        from webapp.engine import leader
+
+        with self.app.app_context():
+            leading = leader.hold(LEASE_NAME, self.holder, LEASE_SECONDS)
+            if leading != self.leading:
+                self.leading = leading
+                log.info(
+                    "This scheduler %s the maintenance (%s)",
+                    "now runs" if leading else "no longer runs",
+                    self.holder,
+                )
+            if not leading:
+                return False
+            work()
+            return True
+
+    def recover(self) -> bool:
+        """Release dead workers' jobs and re-send lost messages."""
+        from webapp.engine.recovery import recover
+
+        return self.run("recover", recover)
+
+    def purge(self) -> bool:
+        """Remove expired results and rows past their retention."""
+        from webapp.engine.recovery import purge_expired
+
+        return self.run("purge", purge_expired)
+
+    def monitor(self) -> bool:
+        """Warn about queues whose backlog passes the threshold."""
+        from webapp.engine.monitor import check_backlog
+
+        return self.run("monitor", check_backlog)
+
+    def stop(self) -> None:
+        """Give up the lease so another scheduler can take over at once."""
+        from webapp.engine import leader
+
+        with self.app.app_context():
+            leader.let_go(LEASE_NAME, self.holder)
+
+
+def build_scheduler(maintenance: Maintenance) -> BlockingScheduler:
+    """Recovery every 5 s, backlog monitor every 5 minutes, purge of expired results hourly."""
     scheduler = BlockingScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
     )
-    scheduler.add_job(recover_jobs.send, "interval", seconds=RECOVER_EVERY_SECONDS, id="recover")
-    scheduler.add_job(monitor_backlog.send, "cron", minute="*/5", id="monitor")
-    scheduler.add_job(purge_expired_jobs.send, "cron", minute=7, id="purge")
+    scheduler.add_job(maintenance.recover, "interval", seconds=RECOVER_EVERY_SECONDS, id="recover")
+    scheduler.add_job(maintenance.monitor, "cron", minute="*/5", id="monitor")
+    scheduler.add_job(maintenance.purge, "cron", minute=7, id="purge")
     return scheduler
 
 
 def main() -> None:
-    """Install the broker, then run the schedule until stopped."""
+    """Build the app (which installs the broker), then run the schedule until stopped."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s"
     )
-    from tasks.broker import install_from_environment
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per run
+    from webapp import create_app
 
-    install_from_environment()
-    import tasks.actors  # noqa: F401
-
-    scheduler = build_scheduler()
-    logging.getLogger(__name__).info("Scheduler started: %s", [j.id for j in scheduler.get_jobs()])
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
+    maintenance = Maintenance(create_app())
+    scheduler = build_scheduler(maintenance)
+    log.info("Scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    try:
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            scheduler.start()
+    finally:
+        maintenance.stop()
 
 
 if __name__ == "__main__":

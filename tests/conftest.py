@@ -20,11 +20,11 @@ from tasks.broker import build_broker, install
 from webapp import create_app
 from webapp.embedded_redis import EmbeddedRedis
 from webapp.extensions import db
-from webapp.models import Job, JobEvent, SignInThrottle, User, WorkerHeartbeat
+from webapp.models import Job, JobEvent, SchedulerLease, SignInThrottle, User, WorkerHeartbeat
 
 PASSWORD = "correct horse battery"
 # Per-test cleanup removes these; the seeded sales data stays for the whole session.
-CLEANED = (JobEvent, Job, WorkerHeartbeat, SignInThrottle, User)
+CLEANED = (JobEvent, Job, WorkerHeartbeat, SchedulerLease, SignInThrottle, User)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,9 @@
-"""Worker heartbeats: each worker process records itself every few seconds and renews leases."""
+"""Worker heartbeats: each worker process records itself every few seconds and renews leases.
+
+Only the attempts this process is running right now (webapp.engine.attempts) are renewed, so
+a claim that ended without a final transition stops being renewed and recovery finds it. Times
+are the database's, like every other time the engine compares.
+"""
 
 from __future__ import annotations
 
@@ -28,19 +33,17 @@ class HeartbeatMiddleware(Middleware):
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         """Record this process and start beating."""
-        from webapp.engine.runner import process_prefix
-        from webapp.models.types import utcnow
+        from webapp.engine.attempts import process_key
 
         app = next(m for m in broker.middleware if isinstance(m, AppContextMiddleware)).app
         self.interval = float(app.config["WORKER_HEARTBEAT_SECONDS"])
         queues = sorted(worker.consumer_whitelist or broker.get_declared_queues())
         self._info = {
-            "id": process_prefix(),
+            "id": process_key(),
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "queues": ",".join(q for q in queues if not q.endswith((".DQ", ".XQ")))[:255],
             "threads": worker.worker_threads,
-            "started_at": utcnow(),
         }
         self._stop.clear()
         self._thread = threading.Thread(
@@ -75,30 +78,34 @@ class HeartbeatMiddleware(Middleware):
 
 
 def beat(info: dict[str, Any]) -> None:
-    """Upsert this process's heartbeat row and extend the leases of the jobs it runs."""
-    from datetime import timedelta
-
-    from webapp.engine.runner import STATS
+    """Upsert this process's heartbeat row and extend the leases of the attempts it runs."""
+    from webapp.engine import attempts
+    from webapp.engine.clock import db_time
     from webapp.engine.transitions import lease_seconds
     from webapp.extensions import db
     from webapp.models.job import PROCESSING, Job, WorkerHeartbeat
-    from webapp.models.types import utcnow
 
-    now = utcnow()
+    stats = attempts.snapshot()
     counts = {
-        "last_seen_at": now,
-        "jobs_in_progress": STATS["in_progress"],
-        "processed": STATS["processed"],
-        "failed": STATS["failed"],
+        "last_seen_at": db_time(),
+        "jobs_in_progress": stats["in_progress"],
+        "processed": stats["processed"],
+        "failed": stats["failed"],
     }
+    running = attempts.renewable()
     with db.engine.begin() as conn:
         updated = conn.execute(
             update(WorkerHeartbeat).where(WorkerHeartbeat.id == info["id"]).values(**counts)
         )
         if updated.rowcount == 0:
-            conn.execute(insert(WorkerHeartbeat).values(**info, **counts))
-        conn.execute(
-            update(Job)
-            .where(Job.status == PROCESSING, Job.worker_id.like(f"{info['id']}:%"))
-            .values(lease_expires_at=now + timedelta(seconds=lease_seconds()))
-        )
+            conn.execute(insert(WorkerHeartbeat).values(**info, started_at=db_time(), **counts))
+        if running:
+            conn.execute(
+                update(Job)
+                .where(
+                    Job.status == PROCESSING,
+                    Job.id.in_([entry.job_id for entry in running]),
+                    Job.worker_id.in_([entry.token for entry in running]),
+                )
+                .values(lease_expires_at=db_time(lease_seconds()))
+            )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
 
 import dramatiq
 from dramatiq import Message
 
 from webapp.engine import registry
-from webapp.models.types import utcnow
 
 
 def build_message(job_id: str, job_type: str, message_id: str) -> Message:  # type: ignore[type-arg]
@@ -24,23 +23,19 @@ def build_message(job_id: str, job_type: str, message_id: str) -> Message:  # ty
     )
 
 
-def send(job_id: str, job_type: str, message_id: str, available_at: datetime | None = None) -> None:
-    """Enqueue the job's message, delayed until `available_at` when that is in the future."""
-    delay_ms = None
-    if available_at is not None:
-        delay_ms = int((available_at - utcnow()).total_seconds() * 1000)
-        delay_ms = delay_ms if delay_ms > 0 else None
+def send(job_id: str, job_type: str, message_id: str, delay: float | None = None) -> None:
+    """Enqueue the job's message, `delay` seconds from now when that is positive."""
+    delay_ms = int(delay * 1000) if delay is not None and delay > 0 else None
     dramatiq.get_broker().enqueue(build_message(job_id, job_type, message_id), delay=delay_ms)
 
 
+def messages_present(messages: Sequence[tuple[str, str]]) -> list[bool] | None:
+    """For each (queue, message id): does the broker still hold it? None if unknowable."""
+    holds = getattr(dramatiq.get_broker(), "holds_messages", None)
+    return None if holds is None else list(holds(messages))
+
+
 def message_present(queue: str, message_id: str) -> bool | None:
-    """Is the message still held by Redis (ready, in flight or delayed)? None if unknowable."""
-    broker = dramatiq.get_broker()
-    client = getattr(broker, "client", None)
-    if client is None:
-        return None
-    ns = getattr(broker, "namespace", "dramatiq")
-    with client.pipeline() as pipe:
-        pipe.hexists(f"{ns}:{queue}.msgs", message_id)
-        pipe.hexists(f"{ns}:{queue}.DQ.msgs", message_id)
-        return any(pipe.execute())
+    """Is one message still held by the broker (ready, in flight or delayed)?"""
+    found = messages_present([(queue, message_id)])
+    return None if found is None else found[0]

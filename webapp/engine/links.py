@@ -111,7 +111,8 @@ def result_file(job: Job) -> Path | None:
     name = file_name_of(job)
     if job.status != COMPLETED or name is None or result_expired(job):
         return None
-    return result_path(job.id, name)
+    stored_as = (job.result_data or {}).get("stored_as", name)  # older rows: the name alone
+    return result_path(job.id, stored_as) if isinstance(stored_as, str) else None
 
 
 def download_url_if_available(job: Job) -> str | None:

@@ -24,22 +24,17 @@ class QueueBacklog:
 
 
 def backlog() -> list[QueueBacklog]:
-    """Backlog per queue from the Redis keys (not do_qsize, which double-counts in-flight)."""
+    """Backlog per queue, read by the broker from its own keys (StubBroker: its queues)."""
     broker = dramatiq.get_broker()
-    client = getattr(broker, "client", None)
-    if client is None:  # StubBroker
+    counts = getattr(broker, "queue_counts", None)
+    if counts is None:  # StubBroker
         return [
             QueueBacklog(q, broker.queues[q].qsize() if q in broker.queues else 0, 0, 0)
             for q in QUEUES
         ]
-    ns = getattr(broker, "namespace", "dramatiq")
-    with client.pipeline() as pipe:
-        for queue in QUEUES:
-            pipe.hlen(f"{ns}:{queue}.msgs")
-            pipe.hlen(f"{ns}:{queue}.DQ.msgs")
-            pipe.zcard(f"{ns}:{queue}.XQ")
-        counts = pipe.execute()
-    return [QueueBacklog(queue, *counts[i * 3 : i * 3 + 3]) for i, queue in enumerate(QUEUES)]
+    return [
+        QueueBacklog(queue, *figures) for queue, figures in zip(QUEUES, counts(QUEUES), strict=True)
+    ]
 
 
 def check_backlog() -> list[QueueBacklog]:

@@ -1,26 +1,45 @@
-"""Find what was lost between the database and the broker, and the purge of expired results."""
+"""Find what was lost between the database and the broker, and the purge of expired results.
+
+Every comparison uses the database's clock. A worker process is dead once its heartbeat row
+has been silent for `STALE_BEATS` intervals; its jobs are released then, without waiting out
+their leases. A lease that runs out (a worker that never wrote a heartbeat, or an attempt stuck
+past its time limit) releases a job too.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 
-from webapp.engine import dispatch, transitions
+from webapp.engine import dispatch, reclaim, transitions
+from webapp.engine.clock import database_now, db_time
 from webapp.engine.storage import remove_job_files
 from webapp.extensions import db
-from webapp.models.job import FINAL_STATUSES, PENDING, PROCESSING, Job
-from webapp.models.types import utcnow
+from webapp.models.job import (
+    CANCELLED,
+    FAILED,
+    FINAL_STATUSES,
+    PENDING,
+    PROCESSING,
+    Job,
+    WorkerHeartbeat,
+)
 
 log = logging.getLogger("tamam.recovery")
 
-# A pending job whose message Redis no longer holds is re-sent once it is this old.
-LOST_GRACE = timedelta(seconds=10)
+# A pending job whose message the broker no longer holds is re-sent once it is this old.
+LOST_GRACE = timedelta(seconds=5)
 # Without a way to look into the broker, re-send pending jobs untouched for this long.
 BLIND_GRACE = timedelta(minutes=5)
+# A worker whose heartbeat has been silent for this many intervals is dead.
+STALE_BEATS = 3
+# A dead worker's row is kept (for the ops page) this long, then forgotten.
+FORGET_AFTER = timedelta(hours=1)
 BATCH = 500
 
 
@@ -32,6 +51,7 @@ class RecoveryReport:
     requeued: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    dead_workers: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -39,60 +59,123 @@ class RecoveryReport:
         return len(self.resent) + len(self.requeued) + len(self.failed) + len(self.cancelled)
 
 
+def stale_after() -> float:
+    """Seconds of heartbeat silence after which a worker process counts as dead."""
+    return STALE_BEATS * float(current_app.config["WORKER_HEARTBEAT_SECONDS"])
+
+
 def recover() -> RecoveryReport:
-    """Return stale processing jobs to pending (or failed) and re-send lost pending jobs."""
+    """Release dead workers' and stale jobs, finish stranded cancels, re-send lost messages."""
     report = RecoveryReport()
-    now = utcnow()
+    _release_dead_workers(report)
+    _release_expired_leases(report)
+    _finish_pending_cancels(report)
+    _resend_lost(report)
+    _forget_dead_workers()
+    db.session.rollback()  # end the read transaction
+    if report.total or report.dead_workers:
+        log.warning(
+            "Recovery: %d re-sent, %d returned to pending, %d failed, %d cancelled"
+            " (dead workers: %s)",
+            len(report.resent), len(report.requeued), len(report.failed), len(report.cancelled),
+            ", ".join(report.dead_workers) or "none",
+        )  # fmt: skip
+    return report
+
+
+def _release(report: RecoveryReport, job_id: str, job_type: str, which: Any, why: str) -> None:
+    outcome = reclaim.release(job_id, which, why)
+    if outcome is None:
+        return
+    if outcome.status == PENDING and outcome.message_id:
+        dispatch.send(job_id, job_type, outcome.message_id)
+        report.requeued.append(job_id)
+    elif outcome.status == FAILED:
+        report.failed.append(job_id)
+        log.error("Job %s failed with E7003: its worker was lost on its last attempt", job_id)
+    elif outcome.status == CANCELLED:
+        report.cancelled.append(job_id)
+        remove_job_files(job_id)
+
+
+def _release_dead_workers(report: RecoveryReport) -> None:
+    dead = db.session.scalars(
+        select(WorkerHeartbeat.id).where(WorkerHeartbeat.last_seen_at < db_time(-stale_after()))
+    ).all()
+    for key in dead:
+        jobs = db.session.execute(
+            select(Job.id, Job.type).where(reclaim.held_by(key)).limit(BATCH)
+        ).all()
+        if jobs:
+            report.dead_workers.append(key)
+        why = f"Its worker {key} stopped sending heartbeats."
+        for job_id, job_type in jobs:
+            _release(report, job_id, job_type, reclaim.held_by(key), why)
+
+
+def _release_expired_leases(report: RecoveryReport) -> None:
     stale = db.session.execute(
         select(Job.id, Job.type)
-        .where(Job.status == PROCESSING, Job.lease_expires_at < now)
+        .where(reclaim.lease_ran_out())
         .order_by(Job.lease_expires_at)
         .limit(BATCH)
     ).all()
     for job_id, job_type in stale:
-        returned = transitions.return_stale(job_id, now)
-        outcome, message_id = returned if returned else ("", "")
-        if outcome == "pending":
-            dispatch.send(job_id, job_type, message_id)
-            report.requeued.append(job_id)
-        elif outcome == "failed":
-            report.failed.append(job_id)
-            log.error("Job %s failed with E7003: its worker was lost on every attempt", job_id)
-        elif outcome == "cancelled":
-            report.cancelled.append(job_id)
-            remove_job_files(job_id)
+        _release(report, job_id, job_type, reclaim.lease_ran_out(), "Its lease ran out.")
 
+
+def _finish_pending_cancels(report: RecoveryReport) -> None:
+    stranded = db.session.scalars(
+        select(Job.id).where(Job.status == PENDING, Job.cancel_requested.is_(True)).limit(BATCH)
+    ).all()
+    for job_id in stranded:
+        if transitions.settle_unclaimed(job_id).reason == "cancelled":
+            remove_job_files(job_id)
+            report.cancelled.append(job_id)
+
+
+def _resend_lost(report: RecoveryReport) -> None:
+    now = database_now(db.session.connection())
     rows = db.session.execute(
         select(Job.id, Job.type, Job.queue, Job.message_id, Job.available_at, Job.updated_at)
         .where(Job.status == PENDING, Job.available_at <= now + timedelta(days=8))
         .order_by(Job.available_at)
         .limit(BATCH * 4)
     ).all()
-    for job_id, job_type, queue, message_id, available_at, updated_at in rows:
-        if job_id in report.requeued or not _looks_lost(
-            queue, message_id, available_at, updated_at, now
-        ):
+    settled = [row for row in rows if row.updated_at <= now - LOST_GRACE]
+    present = dispatch.messages_present(
+        [(row.queue, row.message_id or "") for row in settled]
+    )  # one round trip for the whole batch
+    for index, row in enumerate(settled):
+        if row.id in report.requeued or not _lost(row, present, index, now):
             continue
-        fresh = transitions.replace_message_id(job_id, message_id)
+        fresh = reclaim.replace_message_id(row.id, row.message_id)
         if fresh is not None:
-            dispatch.send(job_id, job_type, fresh, available_at)
-            report.resent.append(job_id)
-    db.session.rollback()  # end the read transaction
-    if report.total:
-        log.warning(
-            "Recovery: %d re-sent, %d returned to pending, %d failed, %d cancelled",
-            len(report.resent), len(report.requeued), len(report.failed), len(report.cancelled),
-        )  # fmt: skip
-    return report
+            delay = (row.available_at - now).total_seconds()
+            dispatch.send(row.id, row.type, fresh, delay)
+            report.resent.append(row.id)
 
 
-def _looks_lost(queue, message_id, available_at, updated_at, now) -> bool:  # type: ignore[no-untyped-def]
-    if updated_at > now - LOST_GRACE:
-        return False  # just written: its message may be on its way
-    present = dispatch.message_present(queue, message_id) if message_id else False
-    if present is None:
-        return updated_at < now - BLIND_GRACE and available_at < now - BLIND_GRACE
-    return not present
+def _lost(row: Any, present: list[bool] | None, index: int, now: datetime) -> bool:
+    if not row.message_id:
+        return True
+    if present is None:  # no way to look into the broker: only what waited far too long
+        return row.updated_at < now - BLIND_GRACE and row.available_at < now - BLIND_GRACE
+    return not present[index]
+
+
+def _forget_dead_workers() -> None:
+    """Delete heartbeat rows silent for FORGET_AFTER that hold no job any more."""
+    holding = exists().where(
+        Job.status == PROCESSING,
+        Job.worker_id.like(WorkerHeartbeat.id + ":%"),  # may over-match: keeps a row longer
+    )
+    db.session.execute(
+        delete(WorkerHeartbeat).where(
+            WorkerHeartbeat.last_seen_at < db_time(-FORGET_AFTER.total_seconds()), ~holding
+        )
+    )
+    db.session.commit()
 
 
 @dataclass
@@ -106,19 +189,20 @@ class PurgeReport:
 def purge_expired() -> PurgeReport:
     """Delete the files of final jobs past expires_at, and rows past the retention period."""
     report = PurgeReport()
-    now = utcnow()
     due = db.session.scalars(
         select(Job.id)
-        .where(Job.status.in_(FINAL_STATUSES), Job.expires_at < now, Job.purged_at.is_(None))
+        .where(Job.status.in_(FINAL_STATUSES), Job.expires_at < db_time(), Job.purged_at.is_(None))
         .limit(5000)
     ).all()
     for job_id in due:
         remove_job_files(job_id)
-        if transitions.mark_purged(job_id):
+        if reclaim.mark_purged(job_id):
             report.expired.append(job_id)
-    cutoff = now - timedelta(days=int(current_app.config["JOB_RETENTION_DAYS"]))
+    retention = timedelta(days=int(current_app.config["JOB_RETENTION_DAYS"]))
     old = db.session.scalars(
-        select(Job.id).where(Job.status.in_(FINAL_STATUSES), Job.created_at < cutoff).limit(5000)
+        select(Job.id)
+        .where(Job.status.in_(FINAL_STATUSES), Job.created_at < db_time(-retention.total_seconds()))
+        .limit(5000)
     ).all()
     for job_id in old:
         remove_job_files(job_id)

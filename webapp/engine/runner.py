@@ -3,45 +3,33 @@
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
-import threading
 import time
 import traceback as tb
-from collections import Counter
 from typing import Any
 
 from dramatiq.middleware.time_limit import TimeLimitExceeded
+from redis.exceptions import RedisError
 
-from webapp.engine import dispatch, registry, transitions
-from webapp.engine.errors import TIMEOUT, ClaimLost, JobCancelled, JobError
+from webapp.engine import attempts, dispatch, registry, transitions
+from webapp.engine.errors import GENERATION_FAILED, TIMEOUT, ClaimLost, JobCancelled, JobError
+from webapp.engine.outage import DATABASE_UNAVAILABLE, database_outage, deliver_later
 from webapp.engine.registry import JobContext, JobType
-from webapp.engine.storage import job_dir, remove_job_files
+from webapp.engine.storage import (
+    attempt_dir,
+    attempt_folder,
+    remove_attempt_files,
+    remove_job_files,
+)
+from webapp.models.job import CANCELLED, FAILED, PENDING
 from webapp.notifications import job_completed
 
 log = logging.getLogger("tamam.jobs")
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes: about two a second per job
-
-# This process's counts, read by the worker heartbeat.
-STATS: Counter[str] = Counter()
-_stats_lock = threading.Lock()
-
-
-def _count(key: str, delta: int = 1) -> None:
-    with _stats_lock:
-        STATS[key] += delta
-
-
-def process_prefix() -> str:
-    """host:pid of this worker process; leases are renewed for every token with this prefix."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim_token() -> str:
-    """host:pid:thread, the token a claimed job row carries while this thread runs it."""
-    return f"{process_prefix()}:{threading.get_ident()}"
+# A lease is renewed while the attempt runs, for at most its time limit plus this: an attempt
+# stuck in a call the time limit cannot interrupt is then left to recovery.
+RENEW_GRACE = 60.0
 
 
 class ProgressReporter:
@@ -65,57 +53,109 @@ class ProgressReporter:
             raise ClaimLost(self.job_id)
 
 
+class _Attempt:
+    """An attempt in flight; `ended` once its outcome is on the row (or it lost the claim)."""
+
+    def __init__(self, row: dict[str, Any], token: str) -> None:
+        self.row, self.token = row, token
+        self.job_id: str = row["id"]
+        self.number = int(row["attempts"])
+        self.ended = False
+
+
 def run_job(job_id: str) -> None:
     """Run one delivery of `job_id`; duplicates and final or cancelled jobs do nothing."""
-    token = claim_token()
-    row = transitions.claim(job_id, token)
-    if row is None:
-        log.info("Job %s: nothing to do (already taken, final, cancelled or not due)", job_id)
-        return
-    attempt = int(row["attempts"])
-    jt = registry.get(row["type"])
-    _count("in_progress")
+    token = attempts.claim_token()
     try:
-        _run_claimed(row, jt, token, attempt)
+        row = transitions.claim(job_id, token)
+    except DATABASE_UNAVAILABLE as exc:
+        database_outage.failed(exc)
+        deliver_later()  # the message waits for the database; it is not dead-lettered
+        return
+    database_outage.answered()
+    if row is None:
+        _unclaimed(job_id)
+        return
+    attempt = _Attempt(row, token)
+    entry = attempts.enter(job_id, token, attempt.number, _time_limit(row["type"]), RENEW_GRACE)
+    try:
+        _run_claimed(attempt)
     finally:
-        _count("in_progress", -1)
+        attempts.leave(entry)
+        if not attempt.ended:
+            _hand_back(attempt)
 
 
-def _run_claimed(row: dict[str, Any], jt: JobType, token: str, attempt: int) -> None:
-    job_id = row["id"]
+def _time_limit(job_type: str) -> float:
+    try:
+        return float(registry.get(job_type).time_limit)
+    except ValueError:
+        return 0.0
+
+
+def _unclaimed(job_id: str) -> None:
+    """A delivery that claimed nothing: re-delay it if early, finish a pending cancel."""
+    unclaimed = transitions.settle_unclaimed(job_id)
+    if unclaimed.reason == "early":
+        dispatch.send(job_id, unclaimed.job_type, unclaimed.message_id, unclaimed.delay_seconds)
+        log.info("Job %s arrived %.1f s early; delayed again", job_id, unclaimed.delay_seconds)
+    elif unclaimed.reason == "cancelled":
+        remove_job_files(job_id)
+        log.info("Job %s was cancelled before it started", job_id)
+    else:
+        log.info("Job %s: nothing to do (already taken, final or cancelled)", job_id)
+
+
+def _run_claimed(attempt: _Attempt) -> None:
+    row, job_id, number, token = attempt.row, attempt.job_id, attempt.number, attempt.token
+    jt = registry.get(row["type"])
     ctx = JobContext(
         job_id=job_id,
         user_id=row["user_id"],
         params=dict(row["input_data"] or {}),
-        attempt=attempt,
-        out_dir=job_dir(job_id, create=jt.produces_file),
-        progress=ProgressReporter(job_id, token, attempt),
+        attempt=number,
+        out_dir=attempt_dir(job_id, number, create=jt.produces_file),
+        progress=ProgressReporter(job_id, token, number),
     )
     try:
         result = jt.run(ctx)
     except JobCancelled:
-        remove_job_files(job_id)  # files first: once the row says cancelled, nothing is left
-        transitions.cancel_running(job_id, token, attempt)
-        log.info("Job %s cancelled during attempt %d", job_id, attempt)
+        _cancel(job_id, token, number)
+        attempt.ended = True
+        log.info("Job %s cancelled during attempt %d", job_id, number)
         return
     except ClaimLost:
-        log.warning("Job %s: attempt %d lost its claim; its work is discarded", job_id, attempt)
+        attempt.ended = True  # nothing to hand back; its files wait for the purge
+        log.warning("Job %s: attempt %d lost its claim; its work is discarded", job_id, number)
         return
     except (Exception, TimeLimitExceeded) as exc:
-        _count("failed")
-        if _record_failure(row, jt, token, attempt, exc) == "failed":
+        attempts.count("failed")
+        outcome = _record_failure(attempt, jt, exc)
+        attempt.ended = True
+        if outcome == FAILED:
             raise  # the final failure also reaches Dramatiq, which dead-letters the message
         return
-    if transitions.complete(job_id, token, attempt, result, jt.result_ttl):
-        _count("processed")
-        log.info("Job %s (%s) completed on attempt %d", job_id, jt.name, attempt)
+    if result and "file_name" in result:  # the row names the exact file this attempt kept
+        result = {**result, "stored_as": f"{attempt_folder(number)}/{result['file_name']}"}
+    completed = transitions.complete(job_id, token, number, result, jt.result_ttl)
+    attempt.ended = True
+    if completed:
+        attempts.count("processed")
+        log.info("Job %s (%s) completed on attempt %d", job_id, jt.name, number)
         job_completed(job_id, jt)  # queues the owner's "ready" email; never raises
-    elif transitions.is_cancel_requested(job_id):
-        remove_job_files(job_id)
-        transitions.cancel_running(job_id, token, attempt)
+    elif transitions.is_cancel_requested(job_id) and _cancel(job_id, token, number):
         log.info("Job %s cancelled as it finished; its result is discarded", job_id)
     else:
-        log.warning("Job %s: attempt %d finished after losing its claim", job_id, attempt)
+        log.warning("Job %s: attempt %d finished after losing its claim", job_id, number)
+
+
+def _cancel(job_id: str, token: str, number: int) -> bool:
+    """Stop at the owner's request: this attempt's files, then the row, then any leftovers."""
+    remove_attempt_files(job_id, number)
+    if not transitions.cancel_running(job_id, token, number):
+        return False
+    remove_job_files(job_id)  # final now: no attempt can complete it, older files are garbage
+    return True
 
 
 def _describe(exc: BaseException, jt: JobType) -> tuple[str, str, str, bool]:
@@ -124,49 +164,67 @@ def _describe(exc: BaseException, jt: JobType) -> tuple[str, str, str, bool]:
         return exc.code, exc.message, exc.details, exc.retry
     if isinstance(exc, TimeLimitExceeded):
         return TIMEOUT, f"The attempt ran past the {jt.time_limit} s time limit.", "", True
-    title = "Report generation failed" if jt.error_code == "E7005" else "Unexpected error"
+    title = "Report generation failed" if jt.error_code == GENERATION_FAILED else "Unexpected error"
     return jt.error_code, title, f"{type(exc).__name__}: {exc}"[:2000], True
 
 
-def _record_failure(
-    row: dict[str, Any], jt: JobType, token: str, attempt: int, exc: BaseException
-) -> str | None:
-    job_id = row["id"]
+def _record_failure(attempt: _Attempt, jt: JobType, exc: BaseException) -> str | None:
+    """Put the failure on the row (retry, fail or cancel); returns the new status."""
+    job_id, number, max_attempts = attempt.job_id, attempt.number, int(attempt.row["max_attempts"])
     code, message, details, may_retry = _describe(exc, jt)
-    trace = "".join(tb.format_exception(exc))
     retry_in = None
-    if may_retry and attempt < int(row["max_attempts"]):
-        retry_in = jt.backoff_seconds(attempt) * random.uniform(0.9, 1.1)
-    remove_job_files(job_id)
+    if may_retry and number < max_attempts:
+        retry_in = jt.backoff_seconds(number) * random.uniform(0.9, 1.1)
+    remove_attempt_files(job_id, number)  # its own folder: never another attempt's result
     outcome = transitions.fail_attempt(
-        job_id, token, attempt, code=code, message=message, details=details,
-        traceback=trace, retry_in=retry_in,
+        job_id, attempt.token, number, code=code, message=message, details=details,
+        traceback="".join(tb.format_exception(exc)), retry_in=retry_in,
     )  # fmt: skip
-    if outcome == "retry":
-        fresh = _pending_message(job_id)
-        if fresh is not None:
-            dispatch.send(job_id, jt.name, fresh[0], fresh[1])
+    if outcome is None:
+        log.warning("Job %s: attempt %d failed after losing its claim", job_id, number)
+        return None
+    if outcome.status == PENDING:
+        _send(job_id, jt.name, outcome.message_id, retry_in)
         log.warning(
             "Job %s (%s) attempt %d of %d failed with %s, retrying in %.1f s: %s",
-            job_id, jt.name, attempt, row["max_attempts"], code, retry_in or 0, message,
+            job_id, jt.name, number, max_attempts, code, retry_in or 0, message,
         )  # fmt: skip
-    elif outcome == "failed":
+    elif outcome.status == FAILED:
+        remove_job_files(job_id)
         log.error(
             "Job %s (%s) failed after %d attempt(s) with %s: %s %s",
-            job_id, jt.name, attempt, code, message, details,
+            job_id, jt.name, number, code, message, details,
         )  # fmt: skip
-    return outcome
+    elif outcome.status == CANCELLED:
+        remove_job_files(job_id)
+        log.info("Job %s cancelled: its owner asked while attempt %d was failing", job_id, number)
+    return outcome.status
 
 
-def _pending_message(job_id: str) -> tuple[str, Any] | None:
-    """(message id, available_at) of a job that was just put back to pending."""
-    from sqlalchemy import select
+def _hand_back(attempt: _Attempt) -> None:
+    """The attempt ended with no outcome on the row: give the job back instead of holding it."""
+    job_id, number = attempt.job_id, attempt.number
+    try:
+        outcome = transitions.hand_back(
+            job_id, attempt.token, number, "It ended before recording how (see the worker log)."
+        )
+    except Exception:  # the database may be what failed: the lease, no longer renewed, expires
+        log.exception("Job %s: attempt %d could not be handed back; recovery will", job_id, number)
+        return
+    if outcome is None:
+        return
+    log.warning("Job %s: attempt %d handed back; the job is %s", job_id, number, outcome.status)
+    if outcome.status == PENDING and outcome.message_id:
+        _send(job_id, attempt.row["type"], outcome.message_id, None)
+    elif outcome.status in (FAILED, CANCELLED):
+        remove_job_files(job_id)
 
-    from webapp.extensions import db
-    from webapp.models.job import PENDING, Job
 
-    with db.engine.connect() as conn:
-        found = conn.execute(
-            select(Job.message_id, Job.available_at).where(Job.id == job_id, Job.status == PENDING)
-        ).one_or_none()
-    return (found[0], found[1]) if found else None
+def _send(job_id: str, job_type: str, message_id: str | None, delay: float | None) -> None:
+    """Send the next attempt's message; if the broker is down, recovery sends it later."""
+    if not message_id:
+        return
+    try:
+        dispatch.send(job_id, job_type, message_id, delay)
+    except (RedisError, OSError) as exc:
+        log.warning("Job %s is pending again but not yet sent (%s); recovery will", job_id, exc)

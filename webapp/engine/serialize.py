@@ -51,7 +51,9 @@ def job_status(
     if job.status == COMPLETED:
         body["completed_at"] = iso(job.completed_at)
         result = dict(job.result_data or {})
+        result.pop("stored_as", None)  # where it is stored is nobody's business
         if "file_name" in result:
+            result["expires_at"] = iso(job.expires_at)
             expired = job.purged_at is not None
             result["expired"] = expired
             result["file_url"] = None if expired or file_url is None else file_url(job)

@@ -10,7 +10,8 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from webapp.engine import dispatch, registry, transitions
+from webapp.engine import dispatch, registry, requests, transitions
+from webapp.engine.clock import db_time
 from webapp.engine.errors import JobStateError
 from webapp.engine.storage import remove_job_files
 from webapp.extensions import db
@@ -31,8 +32,8 @@ def submit(
     clean = jt.validate(params)
     if delay is not None and not timedelta(0) <= delay <= MAX_DELAY:
         raise ValueError("The delay must be between 0 seconds and 7 days.")
-    now = utcnow()
-    available_at = now + (delay or timedelta(0))
+    now = utcnow()  # only for the id's date; every stored time is the database's
+    wait = (delay or timedelta(0)).total_seconds()
     job = Job(
         id=new_job_id(now),
         user_id=user.id,
@@ -43,26 +44,34 @@ def submit(
         message="Scheduled" if delay else "Waiting for a worker",
         input_data=clean,
         max_attempts=jt.max_attempts,
-        created_at=now,
-        available_at=available_at,
-        updated_at=now,
-        expires_at=available_at + timedelta(seconds=jt.result_ttl),
+        created_at=db_time(),
+        available_at=db_time(wait),
+        updated_at=db_time(),
+        expires_at=db_time(wait + jt.result_ttl),
         message_id=transitions.new_message_id(),
     )
     db.session.add(job)
-    detail = f"Scheduled for {available_at:%Y-%m-%d %H:%M:%S} UTC" if delay else "Queued"
-    db.session.add(JobEvent(job_id=job.id, kind="created", detail=detail, at=now))
+    detail = f"Scheduled to start in {_plain_seconds(wait)}" if delay else "Queued"
+    db.session.add(JobEvent(job_id=job.id, kind="created", detail=detail, at=db_time()))
     db.session.commit()
     # Committed first: a worker that gets the message always finds the row. If this process
     # dies before the send, or Redis is down, the recovery pass finds the row and sends it.
-    _send_or_defer(job.id, jt.name, job.message_id or "", available_at if delay else None)
+    _send_or_defer(job.id, jt.name, job.message_id or "", wait or None)
     return job
 
 
-def _send_or_defer(job_id: str, job_type: str, message_id: str, available_at: Any = None) -> None:
+def _plain_seconds(seconds: float) -> str:
+    """'90 s', '5 min', '2 h 30 min' for a delay."""
+    if seconds < 120:
+        return f"{seconds:g} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def _send_or_defer(job_id: str, job_type: str, message_id: str, delay: float | None = None) -> None:
     """Send now; if the broker is unreachable, leave it to recovery (the row is committed)."""
     try:
-        dispatch.send(job_id, job_type, message_id, available_at)
+        dispatch.send(job_id, job_type, message_id, delay)
     except (RedisError, OSError) as exc:
         log.warning("Job %s is saved but not yet sent (%s); recovery will send it", job_id, exc)
 
@@ -92,7 +101,7 @@ def get_job(job_id: str) -> Job | None:
 
 def cancel_job(job: Job) -> str:
     """Cancel a pending job at once, or ask a running one to stop at its next progress call."""
-    outcome = transitions.cancel(job.id)
+    outcome = requests.cancel(job.id)
     if outcome is None:
         raise JobStateError(f"The job is already {job.status}; there is nothing to cancel.")
     if outcome == "cancelled":
@@ -104,7 +113,7 @@ def cancel_job(job: Job) -> str:
 def retry_job(job: Job) -> Job:
     """Queue a failed job again with its type's attempts on top of those it used."""
     jt = registry.get(job.type)
-    message_id = transitions.retry_failed(job.id, jt.max_attempts)
+    message_id = requests.retry_failed(job.id, jt.max_attempts)
     if message_id is None:
         raise JobStateError(f"Only failed jobs can be retried; this one is {job.status}.")
     _send_or_defer(job.id, jt.name, message_id)

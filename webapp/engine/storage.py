@@ -1,4 +1,9 @@
-"""Where job result files live: STORAGE_DIR/<job id>/."""
+"""Where job result files live: STORAGE_DIR/<job id>/attempt-<n>/, one folder per attempt.
+
+An attempt writes only into its own folder, so a stale attempt (its lease ran out while it
+still ran) can never overwrite or delete the file another attempt completed with. The job row
+names the kept file by its place under the job's folder (`stored_as`, e.g. attempt-2/x.pdf).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from flask import current_app
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
+_STORED_AS = re.compile(r"^(attempt-[0-9]{1,6}/)?[^/\\]+$")
 
 
 def job_dir(job_id: str, create: bool = False) -> Path:
@@ -21,14 +27,32 @@ def job_dir(job_id: str, create: bool = False) -> Path:
     return path
 
 
-def result_path(job_id: str, file_name: str) -> Path | None:
-    """The stored result file, or None when it is gone."""
-    if "/" in file_name or "\\" in file_name or file_name.startswith("."):
+def attempt_folder(attempt: int) -> str:
+    """The name of one attempt's folder under its job's folder."""
+    return f"attempt-{int(attempt)}"
+
+
+def attempt_dir(job_id: str, attempt: int, create: bool = False) -> Path:
+    """The folder that one attempt of a job writes into, and nothing else does."""
+    path = job_dir(job_id) / attempt_folder(attempt)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def result_path(job_id: str, stored_as: str) -> Path | None:
+    """The stored result file (`stored_as` relative to the job's folder), or None when gone."""
+    if not _STORED_AS.match(stored_as) or stored_as.rsplit("/", 1)[-1].startswith("."):
         return None
-    path = job_dir(job_id) / file_name
+    path = job_dir(job_id) / stored_as
     return path if path.is_file() else None
 
 
+def remove_attempt_files(job_id: str, attempt: int) -> None:
+    """Delete one attempt's folder: only that attempt, holding its claim, may call this."""
+    shutil.rmtree(attempt_dir(job_id, attempt), ignore_errors=True)
+
+
 def remove_job_files(job_id: str) -> None:
-    """Delete a job's folder and everything in it (partial files included)."""
+    """Delete a job's whole folder (cancel, purge, retention: no attempt of it is running)."""
     shutil.rmtree(job_dir(job_id), ignore_errors=True)

@@ -1,29 +1,26 @@
-"""Every job state change, each one conditional UPDATE in its own short transaction.
+"""An attempt's state changes, each one conditional UPDATE in its own short transaction.
 
 `WHERE id = :id AND status IN (...)` (plus the claim token for a running attempt) makes a
-duplicate message, a retry racing a cancel, or a recovered job's old worker a no-op.
+duplicate message, a retry racing a cancel, or a recovered job's old worker a no-op. Every time
+is the database's (`db_time`), so hosts whose clocks disagree cannot re-run or stall a job.
+Cancel wins: an attempt that ends in any way while its owner asked to cancel ends `cancelled`.
+
+The owner's and admin's requests are in `requests.py`, recovery's and purge's in `reclaim.py`.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, false, insert, select, update
 
+from webapp.engine.clock import database_now, db_time
+from webapp.engine.errors import UNEXPECTED
 from webapp.extensions import db
-from webapp.models.job import (
-    CANCELLED,
-    COMPLETED,
-    FAILED,
-    PENDING,
-    PROCESSING,
-    Job,
-    JobEvent,
-)
-from webapp.models.types import utcnow
+from webapp.models.job import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, Job, JobEvent
 
 
 def lease_seconds() -> int:
@@ -31,12 +28,14 @@ def lease_seconds() -> int:
     return int(current_app.config["JOB_LEASE_SECONDS"])
 
 
-# A delayed message may arrive a little before available_at on a skewed clock.
-EARLY_SLACK = timedelta(seconds=1)
+def new_message_id() -> str:
+    """A fresh Dramatiq message id."""
+    return str(uuid.uuid4())
 
 
-def _event(conn: Connection, job_id: str, kind: str, attempt: int = 0, detail: str = "",
-           error_code: str | None = None, at: datetime | None = None) -> None:  # fmt: skip
+def event(conn: Connection, job_id: str, kind: str, attempt: int = 0, detail: str = "",
+          error_code: str | None = None) -> None:  # fmt: skip
+    """Add a line to the job's timeline, in the caller's transaction."""
     conn.execute(
         insert(JobEvent).values(
             job_id=job_id,
@@ -44,12 +43,12 @@ def _event(conn: Connection, job_id: str, kind: str, attempt: int = 0, detail: s
             attempt=attempt,
             detail=detail[:2000],
             error_code=error_code,
-            at=at or utcnow(),
+            at=db_time(),
         )
     )
 
 
-def _running(job_id: str, token: str, attempt: int) -> Any:
+def holds(job_id: str, token: str, attempt: int) -> Any:
     """The WHERE clause that proves this attempt still holds the job."""
     return (
         (Job.id == job_id)
@@ -59,53 +58,100 @@ def _running(job_id: str, token: str, attempt: int) -> Any:
     )
 
 
-def new_message_id() -> str:
-    """A fresh Dramatiq message id."""
-    return str(uuid.uuid4())
+def _cancelled_values() -> dict[str, Any]:
+    return dict(status=CANCELLED, cancelled_at=db_time(), message="Cancelled")
+
+
+def _released_values() -> dict[str, Any]:
+    return dict(worker_id=None, lease_expires_at=None, updated_at=db_time())
 
 
 def claim(job_id: str, token: str) -> dict[str, Any] | None:
-    """pending -> processing for this worker, attempts + 1; None when someone else has it."""
-    now = utcnow()
+    """pending -> processing for this worker, attempts + 1; None when it is not ours to run."""
     with db.engine.begin() as conn:
-        result = conn.execute(
-            update(Job)
-            .where(
-                Job.id == job_id,
-                Job.status == PENDING,
-                Job.cancel_requested.is_(False),
-                Job.available_at <= now + EARLY_SLACK,
+        row = (
+            conn.execute(
+                update(Job)
+                .where(
+                    Job.id == job_id,
+                    Job.status == PENDING,
+                    Job.cancel_requested.is_(False),
+                    Job.available_at <= db_time(),
+                )
+                .values(
+                    status=PROCESSING,
+                    attempts=Job.attempts + 1,
+                    started_at=db_time(),
+                    worker_id=token,
+                    lease_expires_at=db_time(lease_seconds()),
+                    progress=0,
+                    message="Starting",
+                    updated_at=db_time(),
+                )
+                .returning(*Job.__table__.c)
             )
-            .values(
-                status=PROCESSING,
-                attempts=Job.attempts + 1,
-                started_at=now,
-                worker_id=token,
-                lease_expires_at=now + timedelta(seconds=lease_seconds()),
-                progress=0,
-                message="Starting",
-                updated_at=now,
-            )
+            .mappings()
+            .one_or_none()
         )
-        if result.rowcount != 1:
+        if row is None:
             return None
-        row = conn.execute(select(Job.__table__).where(Job.id == job_id)).mappings().one()
-        _event(conn, job_id, "started", row["attempts"], f"Attempt {row['attempts']} started")
+        event(conn, job_id, "started", row["attempts"], f"Attempt {row['attempts']} started")
         return dict(row)
+
+
+@dataclass(frozen=True)
+class Unclaimed:
+    """Why a delivery found nothing to claim, and what the runner must do about it."""
+
+    reason: str  # "early", "cancelled" or "nothing" (duplicate, final, running elsewhere)
+    job_type: str = ""
+    message_id: str = ""
+    delay_seconds: float = 0.0
+
+
+def settle_unclaimed(job_id: str) -> Unclaimed:
+    """After a failed claim: re-delay a message that came early, finish a pending cancel."""
+    with db.engine.begin() as conn:
+        cancelled = conn.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == PENDING, Job.cancel_requested.is_(True))
+            .values(**_cancelled_values(), updated_at=db_time())
+        )
+        if cancelled.rowcount == 1:
+            event(conn, job_id, "cancelled", 0, "Cancelled before it started")
+            return Unclaimed("cancelled")
+        row = conn.execute(
+            select(Job.type, Job.message_id, Job.available_at).where(
+                Job.id == job_id, Job.status == PENDING
+            )
+        ).one_or_none()
+        now = database_now(conn)
+        if row is None or row.available_at <= now:
+            return Unclaimed("nothing")
+        # Delivered before its time (the sender's or this host's clock is off): send it again
+        # for the time the database says, under a new id so that exactly one message is live.
+        message_id = new_message_id()
+        moved = conn.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == PENDING, Job.message_id == row.message_id)
+            .values(message_id=message_id)
+        )
+        if moved.rowcount != 1:
+            return Unclaimed("nothing")
+        return Unclaimed("early", row.type, message_id, (row.available_at - now).total_seconds())
 
 
 def record_progress(job_id: str, token: str, attempt: int, percent: int, message: str) -> bool:
     """Write progress and renew the lease; False when the attempt lost the job or was cancelled."""
-    now = utcnow()
     with db.engine.begin() as conn:
         result = conn.execute(
             update(Job)
-            .where(_running(job_id, token, attempt), Job.cancel_requested.is_(False))
+            .where(holds(job_id, token, attempt), Job.cancel_requested.is_(False))
             .values(
                 progress=percent,
                 message=message[:255],
-                lease_expires_at=now + timedelta(seconds=lease_seconds()),
-                updated_at=now,
+                lease_expires_at=db_time(lease_seconds()),
+                updated_at=db_time(),
             )
         )
         return result.rowcount == 1
@@ -120,225 +166,120 @@ def is_cancel_requested(job_id: str) -> bool:
 def complete(job_id: str, token: str, attempt: int, result: dict[str, Any] | None,
              ttl_seconds: int, message: str = "Done") -> bool:  # fmt: skip
     """processing -> completed, unless a cancel was requested or the claim was lost."""
-    now = utcnow()
-    expires_at = now + timedelta(seconds=ttl_seconds)
-    data = dict(result) if result else None
-    if data is not None and "file_name" in data:
-        data["expires_at"] = expires_at.isoformat().replace("+00:00", "Z")
     with db.engine.begin() as conn:
         done = conn.execute(
             update(Job)
-            .where(_running(job_id, token, attempt), Job.cancel_requested.is_(False))
+            .where(holds(job_id, token, attempt), Job.cancel_requested.is_(False))
             .values(
                 status=COMPLETED,
                 progress=100,
                 message=message,
-                result_data=data,
-                completed_at=now,
-                expires_at=expires_at,
-                worker_id=None,
-                lease_expires_at=None,
-                updated_at=now,
+                result_data=dict(result) if result else None,
+                completed_at=db_time(),
+                expires_at=db_time(ttl_seconds),
+                **_released_values(),
             )
         )
         if done.rowcount == 1:
-            _event(conn, job_id, "completed", attempt, message, at=now)
+            event(conn, job_id, "completed", attempt, message)
         return done.rowcount == 1
 
 
 def cancel_running(job_id: str, token: str, attempt: int) -> bool:
     """processing -> cancelled, by the attempt that noticed the cancel request."""
-    now = utcnow()
     with db.engine.begin() as conn:
         done = conn.execute(
             update(Job)
-            .where(_running(job_id, token, attempt))
-            .values(
-                status=CANCELLED,
-                cancelled_at=now,
-                message="Cancelled",
-                worker_id=None,
-                lease_expires_at=None,
-                updated_at=now,
-            )
+            .where(holds(job_id, token, attempt))
+            .values(**_cancelled_values(), **_released_values())
         )
         if done.rowcount == 1:
-            _event(conn, job_id, "cancelled", attempt, "Stopped at the owner's request", at=now)
+            event(conn, job_id, "cancelled", attempt, "Stopped at the owner's request")
         return done.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How an attempt ended: the job's new status and, when pending again, its message id."""
+
+    status: str
+    message_id: str | None
+    attempts: int
+
+
+def end_attempt(
+    conn: Connection,
+    where: Any,
+    *,
+    code: str,
+    message: str,
+    details: str = "",
+    traceback: str = "",
+    retry_in: float | None,
+    retry_message: str,
+) -> Ended | None:
+    """End the attempt that `where` selects: pending again, failed, or cancelled if asked.
+
+    One UPDATE decides on the row's own values: a cancel request wins, then a retry while
+    `retry_in` is given and attempts remain, else failed. None when `where` matched nothing
+    (the attempt no longer held the job). The caller adds the event.
+    """
+    asked = Job.cancel_requested.is_(True)
+    retry = (Job.attempts < Job.max_attempts) if retry_in is not None else false()
+    status = case((asked, CANCELLED), (retry, PENDING), else_=FAILED)
+    row = conn.execute(
+        update(Job)
+        .where(where)
+        .values(
+            status=status,
+            message=case((asked, "Cancelled"), (retry, retry_message[:255]), else_="Failed"),
+            cancelled_at=case((asked, db_time()), else_=Job.cancelled_at),
+            failed_at=case((asked, Job.failed_at), (retry, Job.failed_at), else_=db_time()),
+            available_at=case((retry, db_time(retry_in or 0)), else_=Job.available_at),
+            message_id=case((retry, new_message_id()), else_=Job.message_id),
+            error_code=code,
+            error_message=message[:2000],
+            error_details=details[:4000],
+            traceback=traceback[-20000:],
+            **_released_values(),
+        )
+        .returning(Job.status, Job.message_id, Job.attempts)
+    ).one_or_none()
+    return None if row is None else Ended(str(row.status), row.message_id, int(row.attempts))
 
 
 def fail_attempt(job_id: str, token: str, attempt: int, *, code: str, message: str,
-                 details: str, traceback: str, retry_in: float | None) -> str | None:  # fmt: skip
-    """Record a failed attempt: back to pending (retry_in seconds) or failed for good.
+                 details: str, traceback: str, retry_in: float | None) -> Ended | None:  # fmt: skip
+    """Record a failed attempt: pending again (retry in retry_in s), failed or cancelled.
 
-    Returns "retry" or "failed", or None when the attempt no longer held the job.
+    None when the attempt no longer held the job.
     """
-    now = utcnow()
-    common = dict(
-        error_code=code, error_message=message[:2000], error_details=details[:4000],
-        traceback=traceback[-20000:], worker_id=None, lease_expires_at=None, updated_at=now,
-    )  # fmt: skip
     with db.engine.begin() as conn:
-        if retry_in is not None:
-            when = now + timedelta(seconds=retry_in)
-            done = conn.execute(
-                update(Job)
-                .where(_running(job_id, token, attempt), Job.attempts < Job.max_attempts)
-                .values(
-                    status=PENDING,
-                    available_at=when,
-                    message_id=new_message_id(),
-                    message=f"Attempt {attempt} failed ({code}); retrying",
-                    **common,
-                )
-            )
-            if done.rowcount == 1:
-                _event(conn, job_id, "attempt_failed", attempt, message, code, at=now)
-                return "retry"
-        done = conn.execute(
-            update(Job)
-            .where(_running(job_id, token, attempt))
-            .values(status=FAILED, failed_at=now, message="Failed", **common)
-        )
-        if done.rowcount == 1:
-            _event(conn, job_id, "failed", attempt, message, code, at=now)
-            return "failed"
-        return None
+        outcome = end_attempt(
+            conn, holds(job_id, token, attempt), code=code, message=message, details=details,
+            traceback=traceback, retry_in=retry_in,
+            retry_message=f"Attempt {attempt} failed ({code}); retrying",
+        )  # fmt: skip
+        if outcome is not None and outcome.status == CANCELLED:
+            event(conn, job_id, "cancelled", attempt, "Stopped at the owner's request")
+        elif outcome is not None:
+            kind = "attempt_failed" if outcome.status == PENDING else "failed"
+            event(conn, job_id, kind, attempt, message, code)
+        return outcome
 
 
-def cancel(job_id: str) -> str | None:
-    """Owner's cancel: pending -> cancelled now; processing -> cancel_requested.
+def hand_back(job_id: str, token: str, attempt: int, reason: str) -> Ended | None:
+    """An attempt that ended with no final transition gives the job back (retry or fail).
 
-    Returns "cancelled", "requested", or None when the job is already final.
+    None when the attempt did not hold the job any more.
     """
-    now = utcnow()
     with db.engine.begin() as conn:
-        done = conn.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == PENDING)
-            .values(
-                status=CANCELLED,
-                cancel_requested=True,
-                cancelled_at=now,
-                message="Cancelled",
-                updated_at=now,
-            )
-        )
-        if done.rowcount == 1:
-            _event(conn, job_id, "cancelled", 0, "Cancelled before it started", at=now)
-            return "cancelled"
-        done = conn.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == PROCESSING, Job.cancel_requested.is_(False))
-            .values(cancel_requested=True, message="Cancelling…", updated_at=now)
-        )
-        if done.rowcount == 1:
-            _event(conn, job_id, "cancel_requested", 0, "Cancel requested", at=now)
-            return "requested"
-        status = conn.scalar(select(Job.status).where(Job.id == job_id))
-        return "requested" if status == PROCESSING else None
-
-
-def retry_failed(job_id: str, extra_attempts: int) -> str | None:
-    """Admin's retry: failed -> pending with `extra_attempts` more; returns the new message id."""
-    now = utcnow()
-    message_id = new_message_id()
-    with db.engine.begin() as conn:
-        done = conn.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == FAILED)
-            .values(
-                status=PENDING,
-                max_attempts=Job.attempts + extra_attempts,
-                available_at=now,
-                failed_at=None,
-                message_id=message_id,
-                message="Queued again",
-                progress=0,
-                updated_at=now,
-            )
-        )
-        if done.rowcount != 1:
-            return None
-        _event(conn, job_id, "retried", 0, "Queued again by hand", at=now)
-        return message_id
-
-
-def return_stale(job_id: str, lease_before: datetime) -> tuple[str, str] | None:
-    """A processing job whose worker stopped renewing its lease: back to pending, or failed.
-
-    Returns ("pending", new message id), ("failed", "") or ("cancelled", "") when a cancel was
-    requested, or None if the job moved on meanwhile.
-    """
-    now = utcnow()
-    message_id = new_message_id()
-    stale = (Job.id == job_id) & (Job.status == PROCESSING) & (Job.lease_expires_at < lease_before)
-    with db.engine.begin() as conn:
-        row = conn.execute(
-            select(Job.attempts, Job.max_attempts, Job.cancel_requested).where(stale)
-        ).one_or_none()
-        if row is None:
-            return None
-        attempts, max_attempts, cancel_requested = row
-        lost = "The worker running this job stopped without finishing it."
-        if cancel_requested:
-            values: dict[str, Any] = dict(status=CANCELLED, cancelled_at=now, message="Cancelled")
-            outcome, kind = "cancelled", "cancelled"
-        elif attempts >= max_attempts:
-            values = dict(
-                status=FAILED, failed_at=now, message="Failed", error_code="E7003",
-                error_message="The worker was lost on every attempt.",
-                error_details=f"{attempts} of {max_attempts} attempts ended with the worker gone.",
-            )  # fmt: skip
-            outcome, kind = "failed", "failed"
-        else:
-            values = dict(
-                status=PENDING, available_at=now, message_id=message_id,
-                message=f"Worker lost during attempt {attempts}; queued again",
-                error_code="E7003", error_message=lost,
-            )  # fmt: skip
-            outcome, kind = "pending", "attempt_failed"
-        done = conn.execute(
-            update(Job)
-            .where(stale, Job.attempts == attempts)
-            .values(worker_id=None, lease_expires_at=None, updated_at=now, **values)
-        )
-        if done.rowcount != 1:
-            return None
-        _event(conn, job_id, kind, attempts, lost, "E7003", at=now)
-        return outcome, (message_id if outcome == "pending" else "")
-
-
-def replace_message_id(job_id: str, old_message_id: str | None) -> str | None:
-    """A pending job whose message was lost gets a fresh message id (once, even if racing)."""
-    message_id = new_message_id()
-    with db.engine.begin() as conn:
-        cond = (
-            Job.message_id.is_(None)
-            if old_message_id is None
-            else (Job.message_id == old_message_id)
-        )
-        done = conn.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == PENDING, cond)
-            .values(message_id=message_id, updated_at=utcnow())
-        )
-        return message_id if done.rowcount == 1 else None
-
-
-def mark_purged(job_id: str) -> bool:
-    """A final job's result files were removed after expires_at."""
-    now = utcnow()
-    with db.engine.begin() as conn:
-        done = conn.execute(
-            update(Job)
-            .where(
-                Job.id == job_id,
-                Job.status.in_((COMPLETED, FAILED, CANCELLED)),
-                Job.purged_at.is_(None),
-            )
-            .values(purged_at=now, updated_at=now)
-        )
-        if done.rowcount == 1:
-            _event(conn, job_id, "expired", 0, "Result removed after its time to live", at=now)
-        return done.rowcount == 1
+        outcome = end_attempt(
+            conn, holds(job_id, token, attempt), code=UNEXPECTED,
+            message="The attempt stopped without recording how it ended.", details=reason,
+            retry_in=0, retry_message=f"Attempt {attempt} stopped early; queued again",
+        )  # fmt: skip
+        if outcome is not None:
+            kind = {PENDING: "attempt_failed", FAILED: "failed"}.get(outcome.status, "cancelled")
+            event(conn, job_id, kind, attempt, reason, None if kind == "cancelled" else UNEXPECTED)
+        return outcome

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models; importing this package registers every table."""
 
-from webapp.models.job import Job, JobEvent, WorkerHeartbeat
+from webapp.models.job import Job, JobEvent, SchedulerLease, WorkerHeartbeat
 from webapp.models.sales import Customer, Order, OrderLine, Product
 from webapp.models.user import SignInThrottle, User
 
@@ -11,6 +11,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "Product",
+    "SchedulerLease",
     "SignInThrottle",
     "User",
     "WorkerHeartbeat",

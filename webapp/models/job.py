@@ -146,3 +146,13 @@ class WorkerHeartbeat(db.Model):
     jobs_in_progress: Mapped[int] = mapped_column(Integer, default=0)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchedulerLease(db.Model):
+    """Which scheduler process runs the periodic maintenance, until when (one at a time)."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
