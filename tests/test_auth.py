@@ -252,3 +252,20 @@ def test_an_absurdly_long_next_is_refused_not_followed(client: FlaskClient, staf
     """?next= is read by the strict query helper: over 2000 characters is a 400 naming it."""
     status, html, _ = post_login(client, staff.email, PASSWORD, "?next=/" + "a" * 2001)
     assert status == 400 and "The ?next= parameter is too long" in html
+
+
+def test_the_attempt_that_reaches_the_lock_still_signs_in_when_right(
+    app: Flask,
+    client: FlaskClient,
+    staff: User,
+    clock: Callable[[float], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lock is charged with the last allowed attempt, but a right password still wins."""
+    monkeypatch.setitem(app.config, "LOGIN_SLOWDOWN_AFTER", 5)
+    monkeypatch.setitem(app.config, "LOGIN_LOCK_AFTER", 3)
+    assert post_login(client, staff.email, "wrong-1")[0] == 401
+    assert post_login(client, staff.email, "wrong-2")[0] == 401
+    assert post_login(client, staff.email, PASSWORD)[0] == 302
+    client.post("/logout", data={"csrf_token": csrf_from(client, "/home")})
+    assert post_login(client, staff.email, "wrong-again")[0] == 401  # the count started over

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -29,12 +29,12 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response:
     """Show the sign-in form and sign the user in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    status = 200
+    status, retry_after = 200, 0
     if form.validate_on_submit():
         result = authenticate(form.email.data or "", form.password.data or "")
         if result.user is not None:
@@ -44,10 +44,14 @@ def login() -> Response | str | tuple[str, int]:
             flash(f"Signed in as {result.user.email}.", "success")
             return redirect(next_url)
         form.form_errors.append(result.error or "")
-        status = 429 if result.retry_after else 401
+        retry_after = result.retry_after
+        status = 429 if retry_after else 401
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    response = make_response(render_template("auth/login.html", form=form), status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.post("/logout")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.auth import throttle
 from webapp.extensions import db
 from webapp.models.types import utcnow
-from webapp.models.user import ROLES, SignInThrottle, User
+from webapp.models.user import ROLES, User
 
 # A hash to check against when the email is unknown, so both paths cost the same.
 _DUMMY_HASH: dict[str, str] = {}
@@ -68,9 +68,7 @@ def set_password(email: str, password: str) -> User:
     if len(password) < 8:
         raise UserError("The password must be at least 8 characters long.")
     user.password_hash = hash_password(password)
-    throttle = db.session.get(SignInThrottle, user.email)
-    if throttle is not None:
-        db.session.delete(throttle)
+    throttle.clear(user.email)
     db.session.commit()
     return user
 
@@ -97,6 +95,9 @@ class SignInResult:
 
 
 GENERIC_FAILURE = "The email or password is incorrect."
+# Another request for the same email was being checked at the same moment.
+BUSY_FAILURE = "Too many sign-in attempts at once. Try again in a few seconds."
+BUSY_RETRY_AFTER = 3
 
 
 def _wait_message(seconds: int) -> str:
@@ -105,45 +106,21 @@ def _wait_message(seconds: int) -> str:
     return f"Too many failed attempts. Try again in {seconds} seconds."
 
 
-def _throttle_wait(row: SignInThrottle | None) -> int:
-    """Seconds the caller must still wait before another attempt for this email."""
-    if row is None:
-        return 0
-    now = utcnow()
-    if row.locked_until and row.locked_until > now:
-        return math.ceil((row.locked_until - now).total_seconds())
-    slow_after = current_app.config["LOGIN_SLOWDOWN_AFTER"]
-    if row.failures >= slow_after and row.last_failure_at:
-        # Slowed: 2, 4, 8 ... seconds between attempts once past the threshold.
-        delay = timedelta(seconds=2 ** (row.failures - slow_after + 1))
-        ready = row.last_failure_at + delay
-        if ready > now:
-            return math.ceil((ready - now).total_seconds())
-    return 0
-
-
-def _record_failure(email: str, row: SignInThrottle | None) -> int:
-    now = utcnow()
-    if row is None:
-        row = SignInThrottle(email=email, failures=0)
-        db.session.add(row)
-    if row.locked_until and row.locked_until <= now:
-        row.failures, row.locked_until = 0, None  # the lock served its time
-    row.failures += 1
-    row.last_failure_at = now
-    if row.failures >= current_app.config["LOGIN_LOCK_AFTER"]:
-        row.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-    db.session.commit()
-    return _throttle_wait(row)
-
-
 def authenticate(email: str, password: str) -> SignInResult:
-    """Check credentials, with the same answer for a wrong email and a wrong password."""
+    """Check credentials, with the same answer for a wrong email and a wrong password.
+
+    The attempt is charged to the email's throttle before the password is checked, so parallel
+    guesses cannot get more checks than the throttle counts (see webapp/auth/throttle.py).
+    """
     email = normalise_email(email)
-    row = db.session.get(SignInThrottle, email)
-    wait = _throttle_wait(row)
+    now = utcnow()
+    seen = throttle.read(email)
+    wait = throttle.wait_seconds(seen, now)
     if wait:
         return SignInResult(error=_wait_message(wait), retry_after=wait)
+    count = throttle.charge(email, seen, now)
+    if count is None:
+        return SignInResult(error=BUSY_FAILURE, retry_after=BUSY_RETRY_AFTER)
     user = find_user(email)
     if user is None:
         if "h" not in _DUMMY_HASH:
@@ -153,13 +130,12 @@ def authenticate(email: str, password: str) -> SignInResult:
     else:
         ok = check_password_hash(user.password_hash, password) and user.is_active
     if not ok:
-        wait = _record_failure(email, row)
-        if row is not None and row.locked_until and wait:
-            return SignInResult(error=_wait_message(wait), retry_after=wait)
+        locked = throttle.locked_seconds(count)
+        if locked:
+            return SignInResult(error=_wait_message(locked), retry_after=locked)
         return SignInResult(error=GENERIC_FAILURE)
-    if row is not None:
-        db.session.delete(row)
     assert user is not None
+    throttle.clear(email)
     user.last_login_at = utcnow()
     db.session.commit()
     return SignInResult(user=user)
