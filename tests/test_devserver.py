@@ -90,14 +90,16 @@ def test_honcho_runs_web_first_so_it_gets_port() -> None:
 
 
 def test_procfile_has_every_process() -> None:
-    """The Procfile runs release, web on $PORT, worker over every queue, and the scheduler."""
+    """The Procfile runs release, web on $PORT, a supervised worker on all queues, the scheduler."""
     lines = dict(
         line.split(": ", 1) for line in (PROJECT_ROOT / "Procfile").read_text().splitlines()
     )
     assert lines["release"] == "flask db upgrade"
     assert lines["web"].startswith("gunicorn --bind ${BIND_HOST:-0.0.0.0}:${PORT:-5000} ")
     assert lines["web"].endswith(" wsgi:app")
-    assert lines["worker"].startswith("dramatiq tasks.worker ")
+    # A dramatiq master exits when one of its worker processes dies: the supervisor restarts it,
+    # so under honcho a dead worker process does not stop web and scheduler.
+    assert lines["worker"].startswith("python -m tasks.keep_running -- dramatiq tasks.worker ")
     assert "--queues" not in lines["worker"]
     assert lines["scheduler"] == "python -m tasks.scheduler"
 
