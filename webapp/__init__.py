@@ -85,7 +85,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Require a signed-in user everywhere but the public endpoints; set security headers."""
+    """Require a signed-in user everywhere but the public endpoints; set security headers.
+
+    Strict-Transport-Security (HSTS_SECONDS, with includeSubDomains) is sent in production only.
+    """
 
     @app.before_request
     def require_sign_in() -> Response | None:
@@ -112,6 +115,12 @@ def register_security(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        hsts = int(app.config.get("HSTS_SECONDS", 0))
+        if hsts > 0 and app.config.get("TAMAM_ENV") == "production":
+            # Browsers keep to HTTPS for this long; only production is always behind TLS.
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={hsts}; includeSubDomains"
+            )
         return response
 
     @app.route("/")

@@ -116,6 +116,8 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME", 12 * 3600),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Strict-Transport-Security max-age, sent in production only (0: no header).
+        "HSTS_SECONDS": _int(env, "HSTS_SECONDS", 365 * 24 * 3600 if not development else 0),
         # Passwords and sign-in throttling.
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:3"),
         "LOGIN_SLOWDOWN_AFTER": _int(env, "LOGIN_SLOWDOWN_AFTER", 3),
