@@ -161,7 +161,7 @@ def test_session_is_renewed_at_sign_in(client: FlaskClient, staff: User) -> None
     sign_in(client, staff.email)
     with client.session_transaction() as after:
         assert "planted" not in after
-        assert after.get("_user_id") == str(staff.id)
+        assert after.get("_user_id") == staff.get_id()  # "<id>.<password fingerprint>"
 
 
 def test_login_without_csrf_token_is_refused(client: FlaskClient, staff: User) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         env.get("DATABASE_URL") or f"sqlite:///{instance / 'tamam.db'}"
     )
     storage_dir = Path(env.get("STORAGE_DIR") or instance / "storage").resolve()
+    remember_days = _int(env, "REMEMBER_DAYS", 14)
 
     return {
         "TAMAM_ENV": tamam_env,
@@ -114,6 +116,9 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", not development),
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME", 12 * 3600),
+        # 'Keep me signed in': days the remember cookie lasts (a new password revokes it).
+        "REMEMBER_DAYS": remember_days,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=remember_days),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
         # Strict-Transport-Security max-age, sent in production only (0: no header).

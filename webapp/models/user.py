@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -12,6 +13,11 @@ from webapp.extensions import db
 from webapp.models.types import UTCDateTime, utcnow
 
 ROLES = ("staff", "admin")
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """16 hex digits of SHA-256 of the password hash: changes whenever the password does."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 class User(UserMixin, db.Model):
@@ -28,6 +34,14 @@ class User(UserMixin, db.Model):
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def get_id(self) -> str:
+        """Flask-Login's id, kept in sessions and remember cookies: '<id>.<fingerprint>'.
+
+        The fingerprint of the password hash makes a new password end every other session and
+        revoke every remember cookie (the user loader checks it).
+        """
+        return f"{self.id}.{password_fingerprint(self.password_hash)}"
 
     @property
     def is_admin(self) -> bool:
