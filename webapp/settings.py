@@ -97,6 +97,7 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
     )
     storage_dir = Path(env.get("STORAGE_DIR") or instance / "storage").resolve()
     remember_days = _int(env, "REMEMBER_DAYS", 14)
+    mail_port = _int(env, "MAIL_PORT", 587)
 
     return {
         "TAMAM_ENV": tamam_env,
@@ -136,10 +137,14 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "REPORT_MAX_SPAN_DAYS": _int(env, "REPORT_MAX_SPAN_DAYS", 3 * 366),
         # Mail: without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and the console.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
-        "MAIL_PORT": _int(env, "MAIL_PORT", 587),
+        "MAIL_PORT": mail_port,
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool(env, "MAIL_USE_TLS", True),
+        # Implicit TLS from the first byte (SMTPS), the convention on port 465.
+        "MAIL_USE_SSL": _bool(env, "MAIL_USE_SSL", mail_port == 465),
+        # A CA bundle to trust for the mail server (a private CA); empty: the system's.
+        "MAIL_CA_FILE": env.get("MAIL_CA_FILE", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Tamam <tamam@localhost>"),
         "MAIL_OUTBOX_DIR": str(Path(env.get("MAIL_OUTBOX_DIR") or instance / "outbox").resolve()),
         # Alerts when a queue's backlog grows.

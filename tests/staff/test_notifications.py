@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
@@ -14,32 +13,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import sign_in
+from tests.mail_server import Inbox, free_port
 from tests.staff.helpers import CSV_BODY, make_job
 from webapp.engine import registry, runner
 from webapp.engine.registry import JobType
 from webapp.notifications import job_completed
 from webapp.notifications.ready import duration_words, send_job_ready
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        """Keep the message."""
-        self.messages.append(email.message_from_bytes(envelope.content))
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (aiosmtpd refuses port=0)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -53,6 +32,7 @@ def smtp(app, monkeypatch) -> Iterator[Inbox]:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": port,
         "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
         "MAIL_FROM": "Tamam <tamam@example.com>",
         "BASE_URL": "https://tamam.example.com",
     }.items():

@@ -1,4 +1,8 @@
-"""Send one email: by SMTP when MAIL_SERVER is set, else into MAIL_OUTBOX_DIR and the log."""
+"""Send one email: by SMTP when MAIL_SERVER is set, else into MAIL_OUTBOX_DIR and the log.
+
+SMTP runs over implicit TLS (MAIL_USE_SSL, the default on port 465) or STARTTLS (MAIL_USE_TLS),
+verifying the server's certificate against the system's CAs or MAIL_CA_FILE.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import logging
 import secrets
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -36,15 +42,33 @@ def send_mail(to: str, subject: str, text: str) -> Path | None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return write_to_outbox(message)
-    timeout = float(config.get("MAIL_TIMEOUT", SMTP_TIMEOUT))
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls(context=ssl.create_default_context())
+    with connect(config) as smtp:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
         smtp.send_message(message)
     log.info("Mail sent to %s: %s", to, subject)
     return None
+
+
+def tls_context(config: Mapping[str, Any]) -> ssl.SSLContext:
+    """Verify the server's certificate, against MAIL_CA_FILE when set (a private CA)."""
+    return ssl.create_default_context(cafile=config.get("MAIL_CA_FILE") or None)
+
+
+def connect(config: Mapping[str, Any]) -> smtplib.SMTP:
+    """An SMTP connection over implicit TLS (MAIL_USE_SSL), STARTTLS (MAIL_USE_TLS) or neither."""
+    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    timeout = float(config.get("MAIL_TIMEOUT", SMTP_TIMEOUT))
+    if config.get("MAIL_USE_SSL"):
+        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(config))
+    smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=tls_context(config))
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 def write_to_outbox(message: EmailMessage) -> Path:
