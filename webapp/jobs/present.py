@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from webapp.engine.describe import describe_params, summary, type_label
-from webapp.engine.errors import ERROR_CODES
+from webapp.engine.errors import ERROR_CODES, GENERATION_FAILED, UNEXPECTED
 from webapp.engine.links import download_url_if_available, file_name_of, result_expired
 from webapp.engine.serialize import error_document
 from webapp.models.job import FAILED, Job, JobEvent
@@ -17,7 +17,7 @@ from webapp.models.types import utcnow
 from webapp.templating import time_element
 
 # Codes whose details are a raw exception: shown to admins only.
-RAW_DETAILS = {"E7000", "E7005"}
+RAW_DETAILS = {UNEXPECTED, GENERATION_FAILED}
 EVENT_TITLES = {
     "created": "Requested",
     "started": "Attempt {attempt} started",
