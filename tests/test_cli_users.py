@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.security import check_password_hash
 
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, csrf_from, make_user, sign_in
 from webapp.auth.service import authenticate, find_user
 from webapp.extensions import db
 from webapp.models.types import utcnow
@@ -143,3 +143,52 @@ def test_set_password_unknown_email_fails(cli: FlaskCliRunner) -> None:
     """An unknown email is an error."""
     result = cli.invoke(args=["users", "set-password", "nobody@example.com", "--password", "x" * 9])
     assert result.exit_code == 1 and "No user with the email nobody@example.com" in result.output
+
+
+REFUSED = [
+    "x@perf.test",  # special-use domains cannot receive mail
+    "root@localhost",
+    "printer@office.local",
+    "x@example.invalid",
+    "no-at-sign.example.com",
+    "a@b",
+    "two@@example.com",
+    "a b@example.com",
+    "dot.@example.com",
+]
+ACCEPTED = [
+    "me@example.com",  # the README's example and the demo's admin
+    "First.Last+reports@Example.COM",
+    "o'brien@example.org",
+    "ops@corp.internal",
+    "ana@sub.example.co.uk",
+    "名前@example.jp",
+]
+
+
+@pytest.mark.parametrize("address", REFUSED)
+def test_create_refuses_what_the_sign_in_form_refuses(
+    cli: FlaskCliRunner, client: FlaskClient, address: str
+) -> None:
+    """An address the form would refuse is refused at creation, saying why."""
+    result = cli.invoke(args=["users", "create", address, "--password", PASSWORD])
+    assert result.exit_code == 1
+    assert "is not a valid email address" in result.output
+    assert find_user(address) is None
+    token = csrf_from(client, "/login")
+    response = client.post(
+        "/login", data={"email": address, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert "Enter a valid email." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("address", ACCEPTED)
+def test_every_address_create_accepts_can_sign_in(
+    cli: FlaskCliRunner, client: FlaskClient, address: str
+) -> None:
+    """What `users create` accepts, the sign-in form accepts too: that user can sign in."""
+    result = cli.invoke(args=["users", "create", address, "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    sign_in(client, address)
+    assert client.get("/home").status_code == 200

@@ -1,13 +1,23 @@
 """Forms for signing in and for the profile page."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, Field, PasswordField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from webapp.auth.service import UserError, validate_email_address
 
 
 def _strip(value: str | None) -> str | None:
     """Drop the spaces a paste or an autofill leaves around an email."""
     return value.strip() if isinstance(value, str) else value
+
+
+def valid_email(form: FlaskForm, field: Field) -> None:
+    """The rule `flask users create` applies (validate_email_address), so both always agree."""
+    try:
+        validate_email_address(field.data or "")
+    except UserError as exc:
+        raise ValidationError("Enter a valid email.") from exc
 
 
 class LoginForm(FlaskForm):
@@ -16,7 +26,7 @@ class LoginForm(FlaskForm):
     email = EmailField(
         "Email",
         filters=[_strip],
-        validators=[DataRequired("Enter your email address."), Email("Enter a valid email.")],
+        validators=[DataRequired("Enter your email address."), valid_email],
     )
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password."), Length(max=512)]
