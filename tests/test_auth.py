@@ -252,6 +252,7 @@ def test_an_absurdly_long_next_is_refused_not_followed(client: FlaskClient, staf
     """?next= is read by the strict query helper: over 2000 characters is a 400 naming it."""
     status, html, _ = post_login(client, staff.email, PASSWORD, "?next=/" + "a" * 2001)
     assert status == 400 and "The ?next= parameter is too long" in html
+    assert client.get("/home").status_code == 302  # and nobody was signed in
 
 
 def test_the_attempt_that_reaches_the_lock_still_signs_in_when_right(

@@ -33,12 +33,12 @@ def login() -> Response:
     """Show the sign-in form and sign the user in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
+    next_url = _safe_next(text_arg(request.args, "next", max_length=2000))
     form = LoginForm()
     status, retry_after = 200, 0
     if form.validate_on_submit():
         result = authenticate(form.email.data or "", form.password.data or "")
         if result.user is not None:
-            next_url = _safe_next(text_arg(request.args, "next", max_length=2000))
             session.clear()  # a fresh session at sign-in
             login_user(result.user, remember=bool(form.remember.data))
             flash(f"Signed in as {result.user.email}.", "success")
