@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
 import queue
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,6 +21,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import make_user
+from tests.procs import alive, children_of, command_line, descendants, wait_until
 from webapp import devserver
 from webapp.auth.service import authenticate, find_user
 from webapp.embedded_redis import free_port
@@ -104,35 +107,6 @@ def test_procfile_has_every_process() -> None:
     assert lines["scheduler"] == "python -m tasks.scheduler"
 
 
-def descendants(root: int) -> set[int]:
-    """Every live process under `root` (by parent pid, read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """True when the process exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 class Runner:
     """`python -m webapp.devserver` in the background, its output read line by line."""
 
@@ -167,6 +141,13 @@ class Runner:
             self.output.append(line)
             if re.search(pattern, line):
                 return line
+
+    def seen_or_wait_for(self, pattern: str, timeout: float = 120) -> str:
+        """A line matching `pattern` already printed, else the next one that matches."""
+        for line in self.output:
+            if re.search(pattern, line):
+                return line
+        return self.wait_for(pattern, timeout)
 
     def stop(self, signum: int) -> int:
         """Send `signum` to the runner alone (as `kill` would) and wait for it to finish."""
@@ -225,6 +206,64 @@ def runner_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield env
 
 
+def supervised_dramatiq(root: int) -> tuple[int, int, set[int]] | None:
+    """(keep_running, dramatiq master, its worker processes) under `root`, once workers exist."""
+    for pid in descendants(root):
+        if command_line(pid).split()[1:3] == ["-m", "tasks.keep_running"]:  # python, not sh
+            for master in children_of(pid):
+                if workers := children_of(master):
+                    return pid, master, workers
+    return None
+
+
+def submit_ping(env: dict[str, str], *params: str) -> str:
+    """`flask jobs submit ping` against the runner's database and Redis; the new job's id."""
+    pairs = [arg for param in params for arg in ("--param", param)]
+    submit = [sys.executable, "-m", "flask", "jobs", "submit", "ping"]
+    done = subprocess.run(
+        [*submit, "--user", "owner@example.com", *pairs],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()[-1]
+
+
+def job_status(env: dict[str, str], job_id: str) -> tuple[str, int] | None:
+    """(status, progress) of a job, read straight from the runner's SQLite file."""
+    path = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(path, timeout=5)) as conn:
+        row = conn.execute("SELECT status, progress FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def check_a_killed_worker_process_is_replaced(run: Runner, base: str, env: dict[str, str]) -> None:
+    """kill -9 of a dramatiq worker process: web and scheduler stay up, a new worker takes jobs."""
+    run.seen_or_wait_for(r"Worker process is ready for action")
+    supervisor, master, workers = wait_until(
+        lambda: supervised_dramatiq(run.process.pid), 60, "dramatiq under keep_running"
+    )
+    others = descendants(run.process.pid) - descendants(supervisor)  # web, scheduler, redis...
+    os.kill(min(workers), signal.SIGKILL)
+    run.wait_for(rf"dramatiq \(pid {master}\) exited with code 1 after [\d.]+ s; restart 1 in 1 s")
+
+    def replaced() -> set[int] | None:
+        found = supervised_dramatiq(run.process.pid)
+        return found[2] if found and found[1] != master else None
+
+    new_workers = wait_until(replaced, 60, "a new dramatiq master with its worker processes")
+    assert not new_workers & workers
+    run.wait_for(r"Worker process is ready for action")
+    assert [pid for pid in others if not alive(pid)] == []  # nothing else restarted or stopped
+    with urllib.request.urlopen(f"{base}/healthz", timeout=10) as health:
+        assert health.status == 200
+    job = submit_ping(env)
+    wait_until(lambda: job_status(env, job) == ("completed", 100), 60, "the ping job to complete")
+
+
 @pytest.mark.slow
 def test_make_run_serves_then_stops_everything(runner_env: dict[str, str]) -> None:
     """First run sets up and serves; Ctrl-C stops all; a second run reuses it; SIGTERM stops all."""
@@ -239,8 +278,14 @@ def test_make_run_serves_then_stops_everything(runner_env: dict[str, str]) -> No
             assert health.status == 200
         home = sign_in_over_http(base, "owner@example.com", "owner password")
         assert "Signed in as owner@example.com." in home
+        check_a_killed_worker_process_is_replaced(first, base, runner_env)
+        # Ctrl-C while a job runs: dramatiq waits for it, honcho SIGKILLs the worker line after
+        # 5 s, dramatiq then gets SIGTERM from the kernel and the runner waits for it to go.
+        busy = submit_ping(runner_env, "duration=20", "steps=20")
+        wait_until(lambda: (job_status(runner_env, busy) or ("", 0))[1] > 0, 60, "a running job")
         started = descendants(first.process.pid)
-        assert len(started) >= 6  # redis, honcho and its helpers, gunicorn, dramatiq, scheduler
+        assert len(started) >= 8  # redis, honcho and its helpers, gunicorn, keep_running,
+        # dramatiq and its worker process, scheduler
         assert first.stop(signal.SIGINT) == 0
         assert "Stopped the embedded Redis." in "".join(first.output)
         assert not [pid for pid in started if alive(pid)]
@@ -299,3 +344,77 @@ def test_closed_terminal_still_stops_everything(runner_env: dict[str, str]) -> N
     process.send_signal(signal.SIGHUP)
     assert process.wait(timeout=60) == 0
     assert started and not [pid for pid in started if alive(pid)]
+
+
+def test_under_honcho_a_dying_worker_line_stops_nothing_else_when_supervised(
+    tmp_path: Path,
+) -> None:
+    """honcho stops every line when one exits; under keep_running the worker line never does."""
+    procfile = tmp_path / "Procfile"
+    env = devserver.child_environment("redis://127.0.0.1:1/0", free_port(), "127.0.0.1")
+    wait = 'python -c "import signal; signal.pause()"'
+    crash = 'python -c "import sys; sys.exit(3)"'
+
+    def start(worker_line: str) -> subprocess.Popen[str]:
+        procfile.write_text(f"web: {wait}\nworker: {worker_line}\nscheduler: {wait}\n")
+        return subprocess.Popen(
+            devserver.honcho_command(int(env["PORT"]), procfile=procfile),
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    bare = start(crash)  # what the worker line did before: its exit ends the whole run
+    out, _ = bare.communicate(timeout=30)
+    assert "sending SIGTERM to web.1" in out and "sending SIGTERM to scheduler.1" in out
+
+    honcho = start(f"python -m tasks.keep_running --min-backoff 0.05 -- {crash}")
+    assert honcho.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in honcho.stdout:
+            lines.append(line)
+            if "exited with code 3" in line and "restart 3 " in line:
+                break
+        assert honcho.poll() is None, "".join(lines)
+        others = [pid for pid in descendants(honcho.pid) if "signal.pause" in command_line(pid)]
+        assert len(others) >= 2 and all(alive(pid) for pid in others)  # web and scheduler
+        started = descendants(honcho.pid)
+    finally:
+        honcho.send_signal(signal.SIGTERM)
+        rest, _ = honcho.communicate(timeout=30)
+    assert "keep_running" in rest and "stopped as asked" in rest  # in a pause or a run
+    assert "sending SIGKILL" not in rest  # every line stopped within honcho's 5 s
+    assert not [pid for pid in started if alive(pid)]
+
+
+def test_the_runner_waits_for_orphans_and_kills_those_that_linger() -> None:
+    """Orphans of what it started become its children; quick ones are reaped, slow ones killed."""
+    script = """
+import subprocess, sys
+from webapp import devserver
+
+assert devserver.become_subreaper()
+spawn = (
+    "import subprocess, sys; quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(0.3)'], **quiet);"
+    "print(subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], **quiet).pid)"
+)
+lingering = int(subprocess.run([sys.executable, "-c", spawn], capture_output=True,
+                               text=True, check=True).stdout)  # its parent exits at once
+print(lingering, devserver.wait_for_leftovers(keep=set(), grace=1.5), flush=True)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    lingering, killed = done.stdout.split(" ", 1)
+    assert killed.strip() == f"[{lingering}]"  # the 0.3 s one exited and was reaped, not killed
+    assert not alive(int(lingering))

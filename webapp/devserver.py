@@ -2,13 +2,23 @@
 
 In order: read .env; start an embedded Redis under instance/redis unless REDIS_URL is set;
 upgrade the database; create the first admin; seed demo data into an empty database; run the
-Procfile's web, worker and scheduler with honcho until Ctrl-C or SIGTERM; stop the Redis it
-started. Running it again reuses the database, the admin, the data and the Redis files.
+Procfile's web, worker and scheduler with honcho until Ctrl-C or SIGTERM; wait for any process
+left over; stop the Redis it started. Running it again reuses the database, the admin, the data
+and the Redis files.
+
+Left-over processes: the Procfile's worker line is `tasks.keep_running`, which runs dramatiq in a
+session of its own so that dramatiq stops its worker processes cleanly. honcho gives each line
+5 seconds after SIGTERM and then SIGKILLs the line's process group, which does not include
+dramatiq; on Linux dramatiq then gets SIGTERM from the kernel (PR_SET_PDEATHSIG) and exits within
+a second or two. This runner makes itself their subreaper (PR_SET_CHILD_SUBREAPER), so such
+orphans become its children, and it waits for them (SIGKILL after 10 s) before it stops Redis and
+returns: when `make run` ends, nothing it started is still running.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -30,6 +40,8 @@ DEFAULT_PORT = 5000
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
 DEFAULT_DEMO_ORDERS = 100_000
 PROCESSES = ("web", "worker", "scheduler")  # not `release`: the runner migrates itself
+PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
+LEFTOVER_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -191,7 +203,7 @@ def child_environment(redis_url: str, port: int, bind_host: str) -> dict[str, st
     return env
 
 
-def honcho_command(port: int) -> list[str]:
+def honcho_command(port: int, procfile: Path = PROJECT_ROOT / "Procfile") -> list[str]:
     """`honcho start web worker scheduler`; web comes first so it gets exactly $PORT."""
     return [
         sys.executable,
@@ -199,7 +211,7 @@ def honcho_command(port: int) -> list[str]:
         "honcho",
         "start",
         "--procfile",
-        str(PROJECT_ROOT / "Procfile"),
+        str(procfile),
         "--app-root",
         str(PROJECT_ROOT),
         "--env",
@@ -262,6 +274,58 @@ def run_honcho(env: dict[str, str], port: int, url: str, notice: AdminNotice) ->
     return 0 if stopping else code
 
 
+def become_subreaper() -> bool:
+    """On Linux, adopt the orphans of every process this runner starts; False elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    return bool(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+
+
+def own_children(keep: set[int]) -> set[int]:
+    """The pids whose parent is this process (zombies included), except those in `keep`."""
+    mine = str(os.getpid())
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in keep:
+            continue
+        with contextlib.suppress(OSError, IndexError):
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == mine:
+                found.add(int(entry.name))
+    return found
+
+
+def wait_for_leftovers(keep: set[int], grace: float = LEFTOVER_GRACE_SECONDS) -> list[int]:
+    """Reap adopted orphans as they exit; SIGKILL those still running after `grace` seconds.
+
+    Only children count, so a pid is never signalled after it could have been reused. Returns
+    the pids that had to be killed.
+    """
+    deadline = time.monotonic() + grace
+    while True:
+        running = []
+        for pid in own_children(keep):
+            try:
+                done, _status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if done == 0:
+                running.append(pid)
+        if not running:
+            return []
+        if time.monotonic() >= deadline:
+            for pid in running:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+            return running
+        time.sleep(0.1)  # polling processes we cannot be notified about one by one
+
+
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
@@ -312,7 +376,13 @@ def main() -> int:
             db.engine.dispose()
         env = child_environment(os.environ["REDIS_URL"], port, bind_host)
         say(f"Starting {', '.join(PROCESSES)} with honcho on {url} ...")
-        return run_honcho(env, port, url, notice)
+        adopting = become_subreaper()
+        code = run_honcho(env, port, url, notice)
+        if adopting:
+            keep = {redis.process.pid} if redis is not None and redis.process else set()
+            if killed := wait_for_leftovers(keep):
+                say(f"Killed {len(killed)} process(es) that had not stopped: {killed}")
+        return code
     except ConfigError as exc:
         say(f"Cannot start: {exc}")
         return 1
