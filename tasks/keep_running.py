@@ -95,6 +95,14 @@ class Backoff:
         return delay
 
 
+def command_name(command: Sequence[str]) -> str:
+    """A short name for the log: the program's file name, or X for `python -m X`."""
+    program = os.path.basename(command[0])
+    if program.startswith("python") and len(command) > 2 and command[1] == "-m":
+        return command[2]
+    return program
+
+
 def die_with_parent() -> Callable[[], None] | None:
     """A preexec_fn that asks Linux for SIGTERM when the supervisor dies; None elsewhere."""
     if not sys.platform.startswith("linux"):
@@ -118,7 +126,7 @@ class Supervisor:
 
     def __init__(self, command: Sequence[str], backoff: Backoff) -> None:
         self.command = list(command)
-        self.name = os.path.basename(self.command[0])
+        self.name = command_name(self.command)
         self.backoff = backoff
         self.restarts = 0
         self.stop_signal: int | None = None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.keep_running import Backoff, describe_exit
+from tasks.keep_running import Backoff, command_name, describe_exit
 from tests.procs import alive, wait_until
 from webapp.settings import PROJECT_ROOT
 
@@ -137,10 +137,13 @@ def test_backoff_doubles_up_to_the_maximum_and_resets_after_a_long_run() -> None
     assert backoff.after_exit(uptime=3) == 2
 
 
-def test_exits_are_described_by_code_or_signal() -> None:
-    """The restart line says which exit code, or which signal killed the command."""
+def test_exits_are_described_by_code_or_signal_and_commands_by_a_short_name() -> None:
+    """The restart line says which exit code, or which signal killed which command."""
     assert describe_exit(1) == "exited with code 1"
     assert describe_exit(-signal.SIGKILL) == "was killed by SIGKILL"
+    assert command_name(["/srv/venv/bin/dramatiq", "tasks.worker"]) == "dramatiq"
+    assert command_name([sys.executable, "-m", "dramatiq", "tasks.worker"]) == "dramatiq"
+    assert command_name([sys.executable, "child.py"]) == os.path.basename(sys.executable)
 
 
 def test_restarts_a_failing_command_until_it_stays_up_then_stops_it_on_sigterm(

@@ -1,8 +1,10 @@
-"""Real `dramatiq tasks.worker` processes: one is killed with SIGKILL half way, another finishes."""
+"""Real `dramatiq tasks.worker` processes: killed with SIGKILL half way, stopped, supervised."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.jobs.helpers import wait_for
+from tests.procs import alive, children_of, descendants
 from webapp.engine import recovery, service
 from webapp.extensions import db
 from webapp.models.job import WorkerHeartbeat
@@ -38,32 +41,39 @@ def start_worker(app, database_url, redis_url, redis_broker) -> Iterator:
         "WORKER_HEARTBEAT_SECONDS": "1",
     }
 
-    def start() -> subprocess.Popen:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dramatiq",
-                "tasks.worker",
-                "--processes",
-                "1",
-                "--threads",
-                "2",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    def start(
+        processes: int = 1, supervised: bool = False, log: Path | None = None
+    ) -> subprocess.Popen:
+        """`dramatiq tasks.worker`, or the Procfile's `tasks.keep_running -- dramatiq ...`."""
+        command = [sys.executable, "-m", "dramatiq", "tasks.worker"]
+        command += ["--processes", str(processes), "--threads", "2"]
+        if supervised:
+            command = [sys.executable, "-m", "tasks.keep_running", "--min-backoff", "0.2", "--"]
+            command += [sys.executable, "-m", "dramatiq", "tasks.worker"]
+            command += ["--processes", str(processes), "--threads", "2"]
+        with open(log or os.devnull, "wb") as output:
+            proc = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=output,
+                start_new_session=True,  # its own process group, as honcho gives each line
+            )
         started.append(proc)
         return proc
 
     yield start
     for proc in started:
         if proc.poll() is None:
+            # keep_running's dramatiq has a session of its own: kill the whole tree, not the group
+            tree = descendants(proc.pid)
             os.killpg(proc.pid, signal.SIGKILL)
+            for pid in tree:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             proc.wait(10)
+            wait_until(lambda tree=tree: not any(alive(pid) for pid in tree), 10)
 
 
 def heartbeat_pids() -> set[int]:
@@ -109,3 +119,42 @@ def test_heartbeat_recorded_and_removed_on_clean_shutdown(start_worker):
     proc.send_signal(signal.SIGTERM)  # to the dramatiq master, which stops its workers
     proc.wait(30)
     assert heartbeat_pids() == set()
+
+
+def test_supervised_worker_comes_back_after_a_worker_process_is_killed(
+    start_worker, staff, tmp_path: Path
+) -> None:
+    """The Procfile's worker: kill -9 of one worker process brings dramatiq back, jobs run again.
+
+    dramatiq stops its other worker process and exits; keep_running starts it again. Then a
+    SIGTERM to the whole process group, as honcho sends, stops the new workers cleanly.
+    """
+    log = tmp_path / "worker.log"
+    supervisor = start_worker(processes=2, supervised=True, log=log)
+
+    def two(pids: set[int]) -> set[int] | None:
+        return pids if len(pids) == 2 else None
+
+    first = wait_until(lambda: two(heartbeat_pids()))
+    (master,) = children_of(supervisor.pid)
+    assert children_of(master) == first
+    os.kill(min(first), signal.SIGKILL)
+
+    second = wait_until(lambda: two(heartbeat_pids() - first))
+    assert supervisor.poll() is None
+    (new_master,) = children_of(supervisor.pid)
+    assert new_master != master and children_of(new_master) == second
+    assert re.search(
+        rf"dramatiq \(pid {master}\) exited with code 1 after [\d.]+ s; restart 1 in 0.2 s",
+        log.read_text(),
+    )
+    assert max(first) not in heartbeat_pids()  # the sibling was stopped cleanly
+
+    job = service.submit(staff, "ping", {})
+    done = wait_for(job.id, lambda j: j.is_final, timeout=30)
+    assert done.status == "completed"
+
+    os.killpg(supervisor.pid, signal.SIGTERM)
+    assert supervisor.wait(30) == 0
+    assert not heartbeat_pids() & second  # each new worker process removed its own row
+    assert "Killing worker process" not in log.read_text()  # none got a second SIGTERM
