@@ -27,9 +27,11 @@ rows left behind, messages not requeued). In its own session COMMAND gets exactl
 from this supervisor, and a dramatiq master then stops its worker processes cleanly.
 
 If the supervisor itself dies, even by SIGKILL, Linux sends COMMAND a SIGTERM
-(`prctl(PR_SET_PDEATHSIG)`, set between fork and exec), so COMMAND stops rather than running on
-unsupervised. Elsewhere that is not available: a supervisor killed with -9 leaves COMMAND
-running there.
+(`prctl(PR_SET_PDEATHSIG)`, set between fork and exec; it follows the thread that forked, and
+the supervisor has only its main thread), so COMMAND stops rather than running on unsupervised.
+honcho does exactly that to a line still running 5 s after its SIGTERM: dramatiq then gets its
+second SIGTERM and its worker processes exit at once. Elsewhere than Linux there is no such
+request: a supervisor killed with -9 leaves COMMAND running.
 
 The waits (for COMMAND, and the pause before a restart) are `select()` calls on the signal
 wake-up pipe (`signal.set_wakeup_fd`), woken by SIGCHLD and by stop signals: a SIGTERM during
