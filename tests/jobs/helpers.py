@@ -58,6 +58,27 @@ def run_spinning(ctx: JobContext) -> dict[str, Any]:
     return {}
 
 
+def run_cancelled_then_failing(ctx: JobContext) -> dict[str, Any]:
+    """The owner's cancel lands after the last progress call, then the attempt fails."""
+    from webapp.engine import service
+
+    ctx.progress(10, "Working")
+    service.cancel_job(db.session.get(Job, ctx.job_id))  # the owner clicks Cancel now
+    raise RuntimeError("boom after the cancel")
+
+
+def run_file_per_attempt(ctx: JobContext) -> dict[str, Any]:
+    """Writes a file naming its attempt; attempt 1 waits for RELEASE, then does SCRIPT['late']."""
+    if ctx.attempt == 1:
+        STARTED.set()
+        assert RELEASE.wait(30)
+    path = ctx.out_dir / "result.txt"
+    path.write_text(f"written by attempt {ctx.attempt}")
+    if ctx.attempt == 1 and SCRIPT.get("late") == "fail":
+        raise RuntimeError("attempt 1 fails late")
+    return {"file_name": "result.txt", "content_type": "text/plain", "size_bytes": 19}
+
+
 TEST_TYPES = [
     JobType(name="t_flaky", label="Flaky", run=run_flaky, validate=_accept, backoff=0.05),
     JobType(name="t_no_data", label="No data", run=run_no_data, validate=_accept),
@@ -68,6 +89,28 @@ TEST_TYPES = [
         validate=_accept,
         backoff=0.05,
         produces_file=True,
+    ),
+    JobType(
+        name="t_cancel_fail",
+        label="Cancel, fail",
+        run=run_cancelled_then_failing,
+        validate=_accept,
+        backoff=0.05,
+    ),
+    JobType(
+        name="t_cancel_fail_once",
+        label="Cancel, fail",
+        run=run_cancelled_then_failing,
+        validate=_accept,
+        max_attempts=1,
+    ),
+    JobType(
+        name="t_files",
+        label="Files",
+        run=run_file_per_attempt,
+        validate=_accept,
+        produces_file=True,
+        backoff=0.05,
     ),
     JobType(
         name="t_timeout",
