@@ -146,3 +146,13 @@ def wait_for(job_id: str, predicate: Any, timeout: float = 15.0) -> Job:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting on {job_id}: {job!r}")
         time.sleep(0.02)  # polling the database row; the assertion is the predicate
+
+
+def wait_until(predicate: Any, timeout: float = 15.0) -> Any:
+    """Poll an observable condition until it holds (returns its value) or fail."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for a condition")
+        time.sleep(0.02)  # polling the condition; the assertion is the predicate
+    return value
