@@ -76,6 +76,8 @@ def write_to_outbox(message: EmailMessage) -> Path:
     outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
     path = outbox / f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.eml"
-    path.write_bytes(bytes(message))
+    partial = path.with_suffix(".part")  # a reader of the folder never sees half a message
+    partial.write_bytes(bytes(message))
+    partial.replace(path)
     log.info("Mail to %s written to %s (no MAIL_SERVER set):\n%s", message["To"], path, message)
     return path
