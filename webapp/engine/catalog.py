@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 
-from webapp.engine.errors import ParamError
+from webapp.engine.errors import GENERATION_FAILED, ParamError
 from webapp.engine.registry import JobContext, JobType, register
 from webapp.generators.params import (
     days_in_period,
@@ -100,7 +100,7 @@ register(
         max_attempts=3,
         time_limit=15 * 60,
         result_ttl=24 * 3600,
-        error_code="E7005",
+        error_code=GENERATION_FAILED,
         size_hint=days_in_period,
         produces_file=True,
         notify_owner=True,
@@ -116,7 +116,7 @@ register(
         max_attempts=3,
         time_limit=30 * 60,
         result_ttl=24 * 3600,
-        error_code="E7005",
+        error_code=GENERATION_FAILED,
         size_hint=days_in_period,
         produces_file=True,
         notify_owner=True,

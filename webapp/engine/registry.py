@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webapp.engine.errors import UnknownJobType
+from webapp.engine.errors import UNEXPECTED, UnknownJobType
 
 QUEUES = ("default", "reports", "exports", "notifications")
 
@@ -38,7 +38,7 @@ class JobType:
     result_ttl: int = 24 * 3600  # seconds a result is kept
     backoff: float = 10.0  # seconds before the 2nd attempt; doubles each time
     max_backoff: float = 15 * 60
-    error_code: str = "E7000"  # the code of unexpected failures of this type
+    error_code: str = UNEXPECTED  # the code of unexpected failures of this type
     size_hint: Callable[[Mapping[str, Any]], int] | None = None
     produces_file: bool = False
     notify_owner: bool = False  # email the owner a download link when it completes

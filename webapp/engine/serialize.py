@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from webapp.engine.errors import ERROR_CODES
+from webapp.engine.errors import ERROR_CODES, UNEXPECTED
 from webapp.models.job import COMPLETED, FAILED, Job
 
 
@@ -69,7 +69,7 @@ def job_status(
 
 def error_document(job: Job, include_traceback: bool = False) -> dict[str, Any]:
     """{code, title, message, details} (and the traceback for admins)."""
-    code = job.error_code or "E7000"
+    code = job.error_code or UNEXPECTED
     doc: dict[str, Any] = {
         "code": code,
         "title": ERROR_CODES.get(code, ("Error", ""))[0],
