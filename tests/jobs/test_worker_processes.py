@@ -42,11 +42,17 @@ def start_worker(app, database_url, redis_url, redis_broker) -> Iterator:
     }
 
     def start(
-        processes: int = 1, supervised: bool = False, log: Path | None = None
+        processes: int = 1,
+        supervised: bool = False,
+        log: Path | None = None,
+        settings: dict[str, str] | None = None,
+        command: list[str] | None = None,
     ) -> subprocess.Popen:
-        """`dramatiq tasks.worker`, or the Procfile's `tasks.keep_running -- dramatiq ...`."""
-        command = [sys.executable, "-m", "dramatiq", "tasks.worker"]
-        command += ["--processes", str(processes), "--threads", "2"]
+        """`dramatiq tasks.worker`, the Procfile's `tasks.keep_running -- dramatiq ...`, or
+        `command`, with `settings` over the test environment."""
+        if command is None:
+            command = [sys.executable, "-m", "dramatiq", "tasks.worker"]
+            command += ["--processes", str(processes), "--threads", "2"]
         if supervised:
             command = [sys.executable, "-m", "tasks.keep_running", "--min-backoff", "0.2", "--"]
             command += [sys.executable, "-m", "dramatiq", "tasks.worker"]
@@ -55,7 +61,7 @@ def start_worker(app, database_url, redis_url, redis_broker) -> Iterator:
             proc = subprocess.Popen(
                 command,
                 cwd=ROOT,
-                env=env,
+                env={**env, **(settings or {})},
                 stdout=output,
                 stderr=output,
                 start_new_session=True,  # its own process group, as honcho gives each line
@@ -158,3 +164,27 @@ def test_supervised_worker_comes_back_after_a_worker_process_is_killed(
     assert supervisor.wait(30) == 0
     assert not heartbeat_pids() & second  # each new worker process removed its own row
     assert "Killing worker process" not in log.read_text()  # none got a second SIGTERM
+
+
+def test_killed_worker_jobs_run_again_well_before_their_lease(start_worker, staff, app):
+    """Default settings (heartbeat 5 s, lease 30 s), the real scheduler: SIGKILL a worker mid-job
+    and its job is running on another worker long before the lease would have let it go."""
+    defaults = {"JOB_LEASE_SECONDS": "30", "WORKER_HEARTBEAT_SECONDS": "5"}
+    first = start_worker(settings=defaults)
+    first_pids = wait_until(heartbeat_pids)
+    job = service.submit(staff, "ping", {"duration": 60, "steps": 60})
+    running = wait_for(job.id, lambda j: j.status == "processing" and j.progress > 0, 30)
+    start_worker(settings=defaults)
+    start_worker(command=[sys.executable, "-m", "tasks.scheduler"], settings=defaults)
+    wait_until(lambda: heartbeat_pids() - first_pids)
+    lease_at_kill = running.lease_expires_at
+    os.killpg(first.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    again = wait_for(job.id, lambda j: j.attempts == 2 and j.status == "processing", 40)
+    seconds = time.monotonic() - killed_at
+    print(f"\nA killed worker's job was running again {seconds:.1f} s after SIGKILL")
+    assert again.started_at < lease_at_kill  # released on the silent heartbeat, not the lease
+    kinds = [(e.kind, e.attempt, e.error_code) for e in again.events]
+    assert ("attempt_failed", 1, "E7003") in kinds
+    service.cancel_job(again)
+    assert wait_for(job.id, lambda j: j.is_final, 30).status == "cancelled"
