@@ -1,4 +1,4 @@
-"""The layout's one rule: worker code (tasks, engine, generators, notifications) imports no views."""
+"""The layout's one rule: worker code (tasks, engine, generators, notifications) imports no view."""
 
 from __future__ import annotations
 

@@ -67,10 +67,15 @@ class HeartbeatMiddleware(Middleware):
                 conn.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.id == self._info["id"]))
 
     def _run(self, app: Any) -> None:
+        from webapp.engine.outage import DATABASE_UNAVAILABLE, heartbeat_outage
+
         while True:
             try:
                 with app.app_context():
                     beat(self._info)
+                heartbeat_outage.answered()
+            except DATABASE_UNAVAILABLE as exc:  # one line per outage, not one per beat
+                heartbeat_outage.failed(exc)
             except Exception:  # a missed beat is logged; the next one tries again
                 log.exception("Heartbeat failed")
             if self._stop.wait(self.interval):

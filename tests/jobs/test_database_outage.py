@@ -38,5 +38,5 @@ def test_claims_that_fail_while_the_database_is_down_are_retried(
     down = [r for r in caplog.records if "unreachable" in r.getMessage()]
     back = [r for r in caplog.records if "answers again" in r.getMessage()]
     assert len(down) == 1 and len(back) == 1
-    assert "5 message(s) were delayed" in back[0].getMessage()
+    assert "(5 failed calls)" in back[0].getMessage()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]

@@ -27,8 +27,8 @@ WAIT_FIRST, WAIT_MAX = 1.0, 30.0  # seconds before a message is tried again: 1, 
 class Outage:
     """This process's view of one dependency: answering, or down since when."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, meanwhile: str) -> None:
+        self.name, self.meanwhile = name, meanwhile
         self._lock = threading.Lock()
         self.down_since: float | None = None
         self.deferred = 0
@@ -41,7 +41,7 @@ class Outage:
                 return
             self.down_since = time.monotonic()
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
-        log.warning("%s unreachable (%s); messages wait until it answers", self.name, reason)
+        log.warning("%s unreachable (%s); %s", self.name, reason, self.meanwhile)
 
     def answered(self) -> None:
         """The dependency answered: log the end of an outage, once."""
@@ -52,13 +52,11 @@ class Outage:
                 return
             seconds, deferred = time.monotonic() - self.down_since, self.deferred
             self.down_since, self.deferred = None, 0
-        log.warning(
-            "%s answers again after %.1f s; %d message(s) were delayed", self.name, seconds,
-            deferred,
-        )  # fmt: skip
+        log.warning("%s answers again after %.1f s (%d failed calls)", self.name, seconds, deferred)
 
 
-database_outage = Outage("The database")
+database_outage = Outage("The database", "job messages wait until it answers")
+heartbeat_outage = Outage("The database", "heartbeats are missed until it answers")
 
 
 def deliver_later() -> None:

@@ -9,12 +9,13 @@ past its time limit) releases a job too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, exists, select
+from sqlalchemy import String, delete, exists, literal, select, tuple_
 
 from webapp.engine import dispatch, reclaim, transitions
 from webapp.engine.clock import database_now, db_time
@@ -29,6 +30,7 @@ from webapp.models.job import (
     Job,
     WorkerHeartbeat,
 )
+from webapp.models.types import UTCDateTime
 
 log = logging.getLogger("tamam.recovery")
 
@@ -41,6 +43,9 @@ STALE_BEATS = 3
 # A dead worker's row is kept (for the ops page) this long, then forgotten.
 FORGET_AFTER = timedelta(hours=1)
 BATCH = 500
+# Pending rows checked against the broker per round trip, and per pass at most.
+SCAN_BATCH, SCAN_PER_PASS = 1000, 20_000
+_scan: dict[str, tuple[datetime, str] | None] = {"after": None}
 
 
 @dataclass
@@ -135,13 +140,26 @@ def _finish_pending_cancels(report: RecoveryReport) -> None:
 
 
 def _resend_lost(report: RecoveryReport) -> None:
+    """Check pending rows against the broker in batches, resuming where the last pass stopped."""
     now = database_now(db.session.connection())
-    rows = db.session.execute(
-        select(Job.id, Job.type, Job.queue, Job.message_id, Job.available_at, Job.updated_at)
-        .where(Job.status == PENDING, Job.available_at <= now + timedelta(days=8))
-        .order_by(Job.available_at)
-        .limit(BATCH * 4)
-    ).all()
+    after, scanned = _scan["after"], 0
+    while scanned < SCAN_PER_PASS:
+        query = select(
+            Job.id, Job.type, Job.queue, Job.message_id, Job.available_at, Job.updated_at
+        ).where(Job.status == PENDING, Job.available_at <= now + timedelta(days=8))
+        if after is not None:
+            key = tuple_(literal(after[0], UTCDateTime()), literal(after[1], String()))
+            query = query.where(tuple_(Job.available_at, Job.id) > key)
+        rows = db.session.execute(query.order_by(Job.available_at, Job.id).limit(SCAN_BATCH)).all()
+        _resend_batch(report, rows, now)
+        scanned += len(rows)
+        after = (rows[-1].available_at, rows[-1].id) if len(rows) == SCAN_BATCH else None
+        if after is None:
+            break
+    _scan["after"] = after  # a backlog larger than one pass is covered by the next ones
+
+
+def _resend_batch(report: RecoveryReport, rows: Sequence[Any], now: datetime) -> None:
     settled = [row for row in rows if row.updated_at <= now - LOST_GRACE]
     present = dispatch.messages_present(
         [(row.queue, row.message_id or "") for row in settled]
