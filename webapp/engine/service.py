@@ -35,7 +35,7 @@ def submit(
     now = utcnow()  # only for the id's date; every stored time is the database's
     wait = (delay or timedelta(0)).total_seconds()
     job = Job(
-        id=new_job_id(now),
+        id=(job_id := new_job_id(now)),
         user_id=user.id,
         type=jt.name,
         queue=jt.queue,
@@ -48,7 +48,7 @@ def submit(
         available_at=db_time(wait),
         updated_at=db_time(),
         expires_at=db_time(wait + jt.result_ttl),
-        message_id=transitions.new_message_id(),
+        message_id=(message_id := transitions.new_message_id()),
     )
     db.session.add(job)
     detail = f"Scheduled to start in {_plain_seconds(wait)}" if delay else "Queued"
@@ -56,7 +56,7 @@ def submit(
     db.session.commit()
     # Committed first: a worker that gets the message always finds the row. If this process
     # dies before the send, or Redis is down, the recovery pass finds the row and sends it.
-    _send_or_defer(job.id, jt.name, job.message_id or "", wait or None)
+    _send_or_defer(job_id, jt.name, message_id, wait or None)  # no reload of the row
     return job
 
 
