@@ -51,12 +51,17 @@ class Job(db.Model):
             name="ck_jobs_status",
         ),
         CheckConstraint("progress BETWEEN 0 AND 100", name="ck_jobs_progress"),
-        Index("idx_user_status", "user_id", "status"),
-        Index("idx_created", "created_at"),
+        # Each list filter has an index in its sort order (created_at, id), so a page at a
+        # million rows reads one page of index entries; ETA and recovery have theirs.
+        Index("idx_user_status", "user_id", "status", "created_at", "id"),
+        Index("idx_created", "created_at", "id"),
         Index("idx_expires", "expires_at"),
         Index("idx_user_created", "user_id", "created_at", "id"),
         Index("idx_status_available", "status", "available_at"),
-        Index("idx_type_status", "type", "status"),
+        Index("idx_status_created", "status", "created_at", "id"),
+        Index("idx_type_created", "type", "created_at", "id"),
+        Index("idx_type_status_completed", "type", "status", "completed_at"),
+        Index("idx_queue_status_created", "queue", "status", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(50), primary_key=True, default=new_job_id)
