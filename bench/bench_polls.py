@@ -1,0 +1,159 @@
+"""What the staff pages' polls and lists cost as the jobs table grows: 1 thousand rows, then more.
+
+For each table size the same requests run in this process through Flask's test client, signed in
+as a staff member with 25 jobs of their own among everyone's: the running job's page poll
+(/jobs/<id>/live), a row poll (/jobs/<id>/row), My jobs filtered by status, and an admin's
+lists (all, by status, by type); a minimal Flask endpoint in the same app is the baseline.
+It prints milliseconds per request and, per size, the ratio against the 1 thousand row run
+(the target: within 2x at a million rows).
+
+Usage: python bench/bench_polls.py [SIZES]   e.g. 1000,100000 (default) or 1000,100000,1000000
+Set BENCH_DATABASE_URL to measure on PostgreSQL (its `public` schema is dropped and rebuilt).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text
+
+from webapp import create_app
+from webapp.auth.service import create_user
+from webapp.extensions import db
+from webapp.models.job import Job
+
+REQUESTS = 200
+CHUNK = 20_000
+STATUSES = ("completed",) * 16 + ("failed", "cancelled", "pending", "processing")
+TYPES = ("sales_report", "orders_export", "ping")
+HX = {"HX-Request": "true"}
+
+
+def build_app(database_url: str, instance: Path):  # type: ignore[no-untyped-def]
+    """The app on a fresh database, with a minimal endpoint for the baseline."""
+    from flask_migrate import upgrade
+
+    app = create_app(
+        {
+            "TAMAM_ENV": "testing",
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_DIR": str(instance),
+            "STORAGE_DIR": str(instance / "storage"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    app.add_url_rule("/bench-minimal", "bench_minimal", lambda: "ok")
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    return app
+
+
+def add_rows(count: int, owners: list[int], start: datetime) -> None:
+    """Insert `count` synthetic jobs of many owners, oldest first, in chunks."""
+    for base in range(0, count, CHUNK):
+        rows = []
+        for n in range(base, min(count, base + CHUNK)):
+            created = start + timedelta(seconds=n)
+            status = STATUSES[n % len(STATUSES)]
+            rows.append(
+                dict(
+                    id=f"job-bench-{n:08d}-{secrets.token_hex(4)}", user_id=owners[n % 3],
+                    type=TYPES[n % 3], queue="reports", status=status, progress=100,
+                    message="", input_data={"date_from": "2025-01-01", "date_to": "2025-01-31",
+                    "format": "pdf"}, created_at=created, available_at=created,
+                    updated_at=created, expires_at=created + timedelta(days=1),
+                    started_at=created, completed_at=created + timedelta(seconds=3),
+                    attempts=1, max_attempts=3,
+                )
+            )  # fmt: skip
+        db.session.execute(insert(Job), rows)
+        db.session.commit()
+
+
+def timed(client, path: str, headers: dict | None = None) -> float:  # type: ignore[no-untyped-def]
+    """Milliseconds per request for `path` (after a warm-up), failing on any non-200."""
+    for _ in range(10):
+        assert client.get(path, headers=headers).status_code == 200, path
+    started = time.perf_counter()
+    for _ in range(REQUESTS):
+        client.get(path, headers=headers)
+    return (time.perf_counter() - started) * 1000 / REQUESTS
+
+
+def sign_in(client, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Through the real form (CSRF is off for the bench)."""
+    response = client.post("/login", data={"email": email, "password": "bench-password"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+
+
+def measure(app, size: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Fill the table to `size` rows and time every request."""
+    with app.app_context():
+        have = db.session.scalar(text("SELECT count(*) FROM jobs")) or 0
+        owners = [u.id for u in db.session.execute(text("SELECT id FROM users ORDER BY id"))]
+        start = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=have)
+        add_rows(size - have, owners, start)
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE jobs"))
+        else:
+            db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        running = db.session.scalar(
+            text("SELECT id FROM jobs WHERE status = 'processing' AND user_id = :u LIMIT 1"),
+            {"u": owners[0]},
+        )
+    staff, admin = app.test_client(), app.test_client()
+    sign_in(staff, "staff@bench.example.com")
+    sign_in(admin, "admin@bench.example.com")
+    return {
+        "minimal endpoint": timed(staff, "/bench-minimal"),
+        "job page poll": timed(staff, f"/jobs/{running}/live", HX),
+        "row poll": timed(staff, f"/jobs/{running}/row", HX),
+        "My jobs ?status=pending": timed(staff, "/jobs?status=pending"),
+        "admin all jobs": timed(admin, "/jobs"),
+        "admin ?status=failed": timed(admin, "/jobs?status=failed"),
+        "admin ?type=ping": timed(admin, "/jobs?type=ping"),
+    }
+
+
+def main() -> None:
+    """Measure at each size and print the table."""
+    sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "1000,100000").split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
+        app = build_app(database_url, Path(tmp))
+        with app.app_context():
+            for email, role in (("staff@bench.example.com", "staff"),
+                                ("admin@bench.example.com", "admin"),
+                                ("other@bench.example.com", "staff")):  # fmt: skip
+                create_user(email, "bench-password", role=role)
+        results = {size: measure(app, size) for size in sorted(sizes)}
+    base = results[min(sizes)]
+    dialect = re.sub(r"[+:].*", "", database_url)
+    print(f"{dialect}, {REQUESTS} requests each, ms per request (ratio to {min(sizes):,} rows)")
+    header = "".join(f"{size:>22,}" for size in sorted(sizes))
+    print(f"{'':28}{header}")
+    for name in base:
+        cells = "".join(
+            f"{results[s][name]:>13.2f} ({results[s][name] / base[name]:4.2f}x)"
+            for s in sorted(sizes)
+        )
+        print(f"{name:28}{cells}")
+
+
+if __name__ == "__main__":
+    main()
