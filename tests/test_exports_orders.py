@@ -26,11 +26,14 @@ from tests.reports_fixtures import (
     last_period,
     sql_orders,
 )
+from webapp.engine.errors import NO_DATA, JobError
 from webapp.extensions import db
 from webapp.generators import orders_writers, streaming
+from webapp.generators.dates import short_date
+from webapp.generators.order_dates import order_date_range
 from webapp.generators.orders_export import build_orders_export
 from webapp.generators.orders_writers import HEADERS
-from webapp.models.sales import Order
+from webapp.models.sales import ORDER_STATUSES, REGIONS, Order
 
 DAYS = 90
 
@@ -185,17 +188,44 @@ def test_failure_half_way_leaves_no_file(
 
 
 @pytest.mark.parametrize("fmt", ["csv", "excel"])
-def test_an_export_without_rows_has_its_header(app_ctx: Flask, tmp_path: Path, fmt: str) -> None:
-    """No matching orders still gives a valid file holding the header row."""
-    empty = params((date(1990, 1, 1), date(1990, 1, 2)), fmt)
+def test_a_period_without_orders_fails_with_no_data(
+    period: tuple[date, date], tmp_path: Path, fmt: str
+) -> None:
+    """No order in the period fails with NO_DATA naming it and where orders are; no file."""
+    first, last = order_date_range()
     recorder = Recorder()
-    result = build_orders_export(empty, tmp_path, recorder)
-    assert_honest_progress(recorder)
-    if fmt == "csv":
-        assert read_csv(result.path) == []
-    else:
-        ws = openpyxl.load_workbook(result.path)["Orders"]
-        assert [cell.value for cell in ws[1]] == list(HEADERS) and ws.max_row == 1
+    with pytest.raises(JobError) as caught:
+        build_orders_export(params((date(1990, 1, 1), date(1990, 1, 2)), fmt), tmp_path, recorder)
+    error = caught.value
+    assert (error.code, error.retry) == (NO_DATA, False)
+    assert error.message == "No orders between 1 Jan 1990 and 2 Jan 1990"
+    assert error.details.startswith(f"Orders exist from {short_date(first)} to {short_date(last)}.")
+    assert list(tmp_path.iterdir()) == [] and 100 not in recorder.percents
+
+
+def test_filters_that_match_nothing_fail_naming_them(
+    period: tuple[date, date], tmp_path: Path
+) -> None:
+    """Orders in the period but none with the filters: the message names the filters."""
+    day = period[1]
+    present = db.session.execute(
+        select(Order.status, Order.region).where(Order.order_date == day).distinct()
+    ).all()
+    absent = [(s, r) for s in ORDER_STATUSES for r in REGIONS if (s, r) not in set(present)]
+    status, region = absent[0]
+    in_day = sql_orders(day, day)[0]
+    with pytest.raises(JobError) as caught:
+        build_orders_export(params((day, day), "csv", status, region), tmp_path, Recorder())
+    error = caught.value
+    assert (error.code, error.retry) == (NO_DATA, False)
+    when = short_date(day)
+    expected = (
+        f"No orders between {when} and {when} with status {status.capitalize()} in region {region}"
+    )
+    assert error.message == expected
+    orders = f"{in_day:,} order{'' if in_day == 1 else 's'}"
+    assert error.details == f"The period holds {orders}, but none match the filters."
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("fmt", ["csv", "excel"])

@@ -1,4 +1,4 @@
-"""Sales report progress: it follows the rows read, a cancel leaves no file, empty periods work."""
+"""Sales report progress: it follows the rows read, a cancel leaves no file, no orders fail."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from tests.reports_fixtures import (
     assert_honest_progress,
     ensure_sales_data,
     last_period,
-    read_sales_csv,
 )
+from webapp.engine.errors import NO_DATA, JobError
 from webapp.generators import streaming
+from webapp.generators.dates import short_date
+from webapp.generators.order_dates import order_date_range
 from webapp.generators.sales_report import build_sales_report
 
 DAYS = 120
@@ -63,18 +65,19 @@ def test_failure_leaves_no_file(
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "excel", "csv"])
-def test_a_period_without_orders_still_makes_a_report(
+def test_a_period_without_orders_fails_with_no_data(
     app_ctx: Flask, tmp_path: Path, fmt: str
 ) -> None:
-    """A period with no orders gives a complete file of zeros, not an error."""
+    """A period with no orders fails with NO_DATA naming the period, not a file of zeros."""
+    ensure_sales_data()
+    first, last = order_date_range()
     params = {"date_from": "1990-01-01", "date_to": "1990-01-31", "format": fmt}
     recorder = Recorder()
-    result = build_sales_report(params, tmp_path, recorder)
-    assert result.path.exists() and result.size_bytes > 0
-    extension = {"pdf": "pdf", "excel": "xlsx", "csv": "csv"}[fmt]
-    assert result.file_name == f"sales-report-1990-01-01-to-1990-01-31.{extension}"
-    assert [p.name for p in tmp_path.iterdir()] == [result.file_name]
-    assert_honest_progress(recorder)
-    if fmt == "csv":
-        total = read_sales_csv(result.path)[0]
-        assert (total["orders"], total["revenue"]) == ("0", "0.00")
+    with pytest.raises(JobError) as caught:
+        build_sales_report(params, tmp_path, recorder)
+    error = caught.value
+    assert (error.code, error.retry) == (NO_DATA, False)
+    assert error.message == "No orders between 1 Jan 1990 and 31 Jan 1990"
+    assert error.details.startswith(f"Orders exist from {short_date(first)} to {short_date(last)}.")
+    assert list(tmp_path.iterdir()) == []
+    assert 100 not in recorder.percents

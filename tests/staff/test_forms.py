@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from
+from tests.reports_fixtures import ensure_sales_data
+from webapp.engine.errors import ParamError
 from webapp.extensions import db
+from webapp.generators.order_dates import order_date_range
 from webapp.models.job import Job
 from webapp.reports.forms import last_month
+from webapp.reports.periods import check_period_has_orders
 
 
 def job_count() -> int:
@@ -60,6 +64,7 @@ def test_export_form_offers_any_status_and_region(staff_client):
 
 def test_report_is_queued_and_the_job_page_opens_at_once(staff_client, staff, stub_broker):
     """Submitting stores a pending job, sends one message and redirects to the job's page."""
+    ensure_sales_data()  # the period must hold orders (seeded over the last 730 days)
     response = post_form(
         staff_client, "/reports/new", date_from="2025-03-01", date_to="2025-03-31", format="excel"
     )
@@ -75,6 +80,7 @@ def test_report_is_queued_and_the_job_page_opens_at_once(staff_client, staff, st
 
 def test_export_is_queued_with_its_filters(staff_client, stub_broker):
     """The export's status and region reach the job's parameters."""
+    ensure_sales_data()
     response = post_form(
         staff_client,
         "/exports/new",
@@ -161,3 +167,71 @@ def test_forms_ask_anonymous_visitors_to_sign_in(client):
     for path in ("/reports/new", "/exports/new"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("path", ["/reports/new", "/exports/new"])
+def test_forms_say_beforehand_which_dates_hold_orders(staff_client, path):
+    """Under the dates, in the app's date style: the first and last order dates."""
+    ensure_sales_data()
+    first, last = order_date_range()
+    html = staff_client.get(path).get_data(as_text=True)
+    words = f"Orders exist from {first.day} {first:%b %Y} to {last.day} {last:%b %Y}."
+    assert f'<p class="hint" id="period-data">{words}</p>' in html
+    assert 'aria-describedby="period-data"' in html
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [("/reports/new", {"format": "pdf"}), ("/exports/new", {"format": "csv"})],
+)
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_a_period_wholly_outside_the_orders_is_refused_inline(
+    staff_client, stub_broker, path, extra, side
+):
+    """No job; the message names the period and sits under the date that would fix it."""
+    ensure_sales_data()
+    first, last = order_date_range()
+    if side == "before":
+        date_from, date_to, field = first - timedelta(days=40), first - timedelta(days=1), "date_to"
+        tail = f"the first order is from {first.day} {first:%b %Y}."
+    else:
+        date_from, date_to, field = last + timedelta(days=1), last + timedelta(days=30), "date_from"
+        tail = f"the last order is from {last.day} {last:%b %Y}."
+    response = post_form(
+        staff_client, path, date_from=date_from.isoformat(), date_to=date_to.isoformat(), **extra
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    error = re.search(rf'<p class="error" id="{field}-error">([^<]+)</p>', html)
+    between = f"{date_from.day} {date_from:%b %Y} and {date_to.day} {date_to:%b %Y}"
+    assert error and error.group(1) == f"No orders between {between}: {tail}"
+    assert job_count() == 0 and stub_broker.queues[stub_queue(path)].qsize() == 0
+
+
+def stub_queue(path: str) -> str:
+    """The queue a form's jobs go to."""
+    return "reports" if path == "/reports/new" else "exports"
+
+
+def test_a_period_that_overlaps_the_orders_is_accepted(staff_client, stub_broker):
+    """Half outside is fine: the report covers the days that hold orders."""
+    ensure_sales_data()
+    _first, last = order_date_range()
+    response = post_form(
+        staff_client,
+        "/reports/new",
+        date_from=(last - timedelta(days=3)).isoformat(),
+        date_to=(last + timedelta(days=20)).isoformat(),
+        format="csv",
+    )
+    assert response.status_code == 303 and job_count() == 1
+
+
+def test_without_any_order_every_period_is_refused():
+    """No orders at all: the form says so above the fields instead of queuing an empty job."""
+    clean = {"date_from": "2025-03-01", "date_to": "2025-03-31"}
+    with pytest.raises(ParamError) as caught:
+        check_period_has_orders(clean, None)
+    assert caught.value.field == "period"
+    assert caught.value.message == "There are no orders yet, so any report would be empty."
+    check_period_has_orders(clean, (date(2025, 3, 31), date(2025, 4, 30)))  # one day is enough

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
+from webapp.engine.errors import JobError
 from webapp.generators.contract import (
     CONTENT_TYPES,
     EXTENSIONS,
@@ -26,6 +27,7 @@ from webapp.generators.contract import (
     ProgressFn,
     write_atomically,
 )
+from webapp.generators.order_dates import no_data, order_date_range
 from webapp.generators.orders_writers import write_orders_csv, write_orders_excel
 from webapp.generators.params import days_in_period, period, validate_orders_export_params
 from webapp.generators.progress import Tracker
@@ -81,8 +83,21 @@ def orders_query(params: Mapping[str, Any]) -> AnySelect:
     return stmt
 
 
+def _no_data(conn: Connection, params: Mapping[str, Any]) -> JobError:
+    """NO_DATA naming the period and the filters, and whether the filters left nothing."""
+    filters = [(key, params[key]) for key in ("status", "region") if params.get(key)]
+    unfiltered = 0
+    if filters:
+        whole_period = {"date_from": params["date_from"], "date_to": params["date_to"]}
+        unfiltered = count_rows(conn, orders_query(whole_period).order_by(None))
+    return no_data(*period(params), order_date_range(conn), filters, unfiltered)
+
+
 def build_orders_export(params: dict[str, Any], out_dir: Path, progress: ProgressFn) -> FileResult:
-    """Export the orders matching validated `params` into out_dir; return the finished file."""
+    """Export the orders matching validated `params` into out_dir; return the finished file.
+
+    No matching order raises NO_DATA (not retried) instead of writing a file of headers only.
+    """
     fmt = params["format"]
     write = WRITERS[fmt]
     tracker = Tracker(progress)
@@ -91,6 +106,8 @@ def build_orders_export(params: dict[str, Any], out_dir: Path, progress: Progres
     name = file_name(params)
     with reading() as conn:
         total = count_rows(conn, stmt.order_by(None))
+        if total == 0:
+            raise _no_data(conn, params)
         tracker.report(1, f"Exporting {total:,} orders")
 
         def produce(path: Path) -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, select
 
+from webapp.generators.order_dates import no_data, order_date_range
 from webapp.generators.progress import Tracker
 from webapp.generators.streaming import AnyRow, count_rows, reading, stream
 from webapp.models.sales import CHANNELS, REGIONS, Customer, Order, OrderLine, Product
@@ -102,7 +103,10 @@ class _Tally:
 
 
 def collect_sales(date_from: date, date_to: date, tracker: Tracker, end: int) -> SalesData:
-    """Read the period's orders and lines in chunks; progress runs from where it is up to `end`."""
+    """Read the period's orders and lines in chunks; progress runs from where it is up to `end`.
+
+    A period without a single order (of any status) raises NO_DATA instead of a file of zeros.
+    """
     tracker.report(tracker.percent, "Counting orders")
     in_period = Order.order_date.between(date_from, date_to)
     sold = (in_period, Order.status.in_(REVENUE_STATUSES))
@@ -114,6 +118,8 @@ def collect_sales(date_from: date, date_to: date, tracker: Tracker, end: int) ->
     tally = _Tally(excluded={status: Bucket() for status in EXCLUDED_STATUSES})
     with reading() as conn:
         n_orders = count_rows(conn, select(Order.id).where(in_period))
+        if n_orders == 0:
+            raise no_data(date_from, date_to, order_date_range(conn))
         n_lines = count_rows(conn, select(OrderLine.id).join(Order).where(*sold))
         stage = tracker.stage(tracker.percent + 1, end, n_orders + n_lines)
         done = 0
