@@ -9,6 +9,7 @@ import pytest
 
 from webapp.generators import orders_export, sales_report
 from webapp.generators.contract import ParamError
+from webapp.generators.dates import span_limit
 from webapp.generators.params import validate_orders_export_params, validate_sales_report_params
 
 MAX = 1096
@@ -50,7 +51,11 @@ def test_date_objects_are_accepted() -> None:
         ({"date_from": "2025-02-30"}, "date_from", "The start date must be a real date"),
         ({"date_to": "31/01/2025"}, "date_to", "The end date must be a real date"),
         ({"date_to": "2024-12-31"}, "date_to", "The end date can't be before the start date."),
-        ({"date_to": "2028-01-02"}, "date_to", "The period can be at most 1096 days."),
+        (
+            {"date_to": "2028-01-02"},
+            "date_to",
+            "The period can be at most 3 years; this one is 1,097 days.",
+        ),
         ({"format": "docx"}, "format", "Format must be one of pdf, excel, csv."),
         ({"format": ""}, "format", "Choose a format."),
     ],
@@ -70,6 +75,25 @@ def test_span_limit_counts_both_ends() -> None:
     assert ok["date_to"] == "2025-01-10"
     with pytest.raises(ParamError, match="at most 10 days"):
         validate_sales_report_params(sales(date_from="2025-01-01", date_to="2025-01-11"), 10)
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [
+        (1098, "3 years"),  # the default REPORT_MAX_SPAN_DAYS
+        (1096, "3 years"),  # three years with a leap day
+        (1095, "1,095 days"),  # three years only when none holds a 29 February
+        (1126, "3 years"),
+        (1127, "1,127 days"),  # a month past three years: say the days
+        (366, "a year"),
+        (365, "365 days"),
+        (10, "10 days"),
+        (1, "1 day"),
+    ],
+)
+def test_the_span_limit_in_words(days: int, words: str) -> None:
+    """Whole years only when that many calendar years always fit in the limit."""
+    assert span_limit(days) == words
 
 
 def test_valid_orders_request_is_normalised() -> None:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from
 from tests.reports_fixtures import ensure_sales_data
-from webapp.engine.errors import ParamError
 from webapp.extensions import db
-from webapp.generators.order_dates import order_date_range
 from webapp.models.job import Job
 from webapp.reports.forms import last_month
-from webapp.reports.periods import check_period_has_orders
 
 
 def job_count() -> int:
@@ -37,7 +34,7 @@ def test_last_month_is_the_previous_calendar_month():
 @pytest.mark.parametrize(
     ("path", "labels"),
     [
-        ("/reports/new", ["From", "To", "Format"]),
+        ("/reports/new", ["From", "To", "PDF document", r"Excel workbook \(\.xlsx\)", "CSV file"]),
         ("/exports/new", ["From", "To", "Order status", "Region", "Format"]),
     ],
 )
@@ -45,11 +42,46 @@ def test_forms_label_every_field_and_default_to_last_month(staff_client, path, l
     """Every field has a label; the period is last month; the choices are offered."""
     html = staff_client.get(path).get_data(as_text=True)
     for label in labels:
-        assert re.search(rf"<label for=\"\w+\">{label}</label>", html), label
+        assert re.search(rf"<label for=\"[\w-]+\">{label}</label>", html), label
     period = last_month()
     assert f'value="{period["date_from"]}"' in html and f'value="{period["date_to"]}"' in html
     assert 'type="date"' in html
     assert 'aria-describedby="None"' not in html
+    assert "autofocus" not in html  # nothing is wrong yet
+
+
+def test_report_format_is_a_radio_group_saying_what_each_is_good_for(staff_client):
+    """PDF, Excel and CSV as radio buttons under a 'Format' legend, each with its use; PDF first."""
+    html = staff_client.get("/reports/new").get_data(as_text=True)
+    assert re.search(
+        r'<fieldset class="field choices" role="radiogroup">\s*<legend>Format</legend>', html
+    )
+    options = re.findall(
+        r'<input aria-describedby="(format-\d-hint)"( checked)? id="format-\d" name="format" '
+        r'type="radio" value="(\w+)">',
+        html,
+    )
+    assert [(value, bool(checked)) for _hint, checked, value in options] == [
+        ("pdf", True),
+        ("excel", False),
+        ("csv", False),
+    ]
+    hints = [
+        re.search(rf'<p class="hint" id="{hint}">([^<]+)</p>', html).group(1)
+        for hint, *_ in options
+    ]
+    assert hints == [
+        "To read and print.",
+        "To filter, sort and chart.",
+        "For other tools and imports.",
+    ]
+
+
+@pytest.mark.parametrize("path", ["/reports/new", "/exports/new"])
+def test_the_range_limit_is_said_in_words(staff_client, path):
+    """REPORT_MAX_SPAN_DAYS (1098 by default) reads 'up to 3 years' under the end date."""
+    html = staff_client.get(path).get_data(as_text=True)
+    assert '<p class="hint" id="date_to-hint">Both days included; up to 3 years.</p>' in html
 
 
 def test_export_form_offers_any_status_and_region(staff_client):
@@ -133,7 +165,7 @@ def test_export_is_queued_with_its_filters(staff_client, stub_broker):
             "/reports/new",
             {"date_from": "2000-01-01", "date_to": "2025-03-02", "format": "csv"},
             "date_to",
-            "The period can be at most",
+            "The period can be at most 3 years; this one is 9,193 days.",
         ),
     ],
 )
@@ -148,6 +180,8 @@ def test_bad_values_show_a_message_under_their_field(
     assert error and message in error.group(1)
     assert f'aria-describedby="{field}-error"' in html and 'aria-invalid="true"' in html
     assert job_count() == 0
+    focused = re.findall(r"<input [^>]*\bautofocus\b[^>]*>|<select [^>]*\bautofocus\b[^>]*>", html)
+    assert len(focused) == 1 and f'name="{field}"' in focused[0]  # focus on the invalid field
     for name, value in fields.items():  # what was typed is kept
         if value and name.startswith("date_"):
             assert f'value="{value}"' in html
@@ -167,71 +201,3 @@ def test_forms_ask_anonymous_visitors_to_sign_in(client):
     for path in ("/reports/new", "/exports/new"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
-
-
-@pytest.mark.parametrize("path", ["/reports/new", "/exports/new"])
-def test_forms_say_beforehand_which_dates_hold_orders(staff_client, path):
-    """Under the dates, in the app's date style: the first and last order dates."""
-    ensure_sales_data()
-    first, last = order_date_range()
-    html = staff_client.get(path).get_data(as_text=True)
-    words = f"Orders exist from {first.day} {first:%b %Y} to {last.day} {last:%b %Y}."
-    assert f'<p class="hint" id="period-data">{words}</p>' in html
-    assert 'aria-describedby="period-data"' in html
-
-
-@pytest.mark.parametrize(
-    ("path", "extra"),
-    [("/reports/new", {"format": "pdf"}), ("/exports/new", {"format": "csv"})],
-)
-@pytest.mark.parametrize("side", ["before", "after"])
-def test_a_period_wholly_outside_the_orders_is_refused_inline(
-    staff_client, stub_broker, path, extra, side
-):
-    """No job; the message names the period and sits under the date that would fix it."""
-    ensure_sales_data()
-    first, last = order_date_range()
-    if side == "before":
-        date_from, date_to, field = first - timedelta(days=40), first - timedelta(days=1), "date_to"
-        tail = f"the first order is from {first.day} {first:%b %Y}."
-    else:
-        date_from, date_to, field = last + timedelta(days=1), last + timedelta(days=30), "date_from"
-        tail = f"the last order is from {last.day} {last:%b %Y}."
-    response = post_form(
-        staff_client, path, date_from=date_from.isoformat(), date_to=date_to.isoformat(), **extra
-    )
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    error = re.search(rf'<p class="error" id="{field}-error">([^<]+)</p>', html)
-    between = f"{date_from.day} {date_from:%b %Y} and {date_to.day} {date_to:%b %Y}"
-    assert error and error.group(1) == f"No orders between {between}: {tail}"
-    assert job_count() == 0 and stub_broker.queues[stub_queue(path)].qsize() == 0
-
-
-def stub_queue(path: str) -> str:
-    """The queue a form's jobs go to."""
-    return "reports" if path == "/reports/new" else "exports"
-
-
-def test_a_period_that_overlaps_the_orders_is_accepted(staff_client, stub_broker):
-    """Half outside is fine: the report covers the days that hold orders."""
-    ensure_sales_data()
-    _first, last = order_date_range()
-    response = post_form(
-        staff_client,
-        "/reports/new",
-        date_from=(last - timedelta(days=3)).isoformat(),
-        date_to=(last + timedelta(days=20)).isoformat(),
-        format="csv",
-    )
-    assert response.status_code == 303 and job_count() == 1
-
-
-def test_without_any_order_every_period_is_refused():
-    """No orders at all: the form says so above the fields instead of queuing an empty job."""
-    clean = {"date_from": "2025-03-01", "date_to": "2025-03-31"}
-    with pytest.raises(ParamError) as caught:
-        check_period_has_orders(clean, None)
-    assert caught.value.field == "period"
-    assert caught.value.message == "There are no orders yet, so any report would be empty."
-    check_period_has_orders(clean, (date(2025, 3, 31), date(2025, 4, 30)))  # one day is enough

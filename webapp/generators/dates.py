@@ -50,11 +50,11 @@ def days_words(days: int) -> str:
     return f"{days:,} day{'' if days == 1 else 's'}"
 
 
-def span_limit_words(days: int) -> str:
-    """The longest period in words: 'up to 3 years' when that many whole years always fit."""
+def span_limit(days: int) -> str:
+    """The longest period in words: '3 years' when that many whole years always fit, else days."""
     years = days // 365
     # N calendar years need N * 365 days plus one for each leap day they may hold.
     needed = years * 365 + (years + 3) // 4
     if years >= 1 and needed <= days < needed + 31:
-        return "up to a year" if years == 1 else f"up to {years} years"
-    return f"up to {days_words(days)}"
+        return "a year" if years == 1 else f"{years} years"
+    return days_words(days)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from webapp.generators.contract import ParamError
+from webapp.generators.dates import span_limit
 from webapp.models.sales import ORDER_STATUSES, REGIONS
 
 SALES_REPORT_FORMATS = ("pdf", "excel", "csv")
@@ -40,8 +41,12 @@ def _date_range(raw: Mapping[str, Any], max_span_days: int) -> tuple[date, date]
     date_to = _date(raw, "date_to", "end date")
     if date_to < date_from:
         raise ParamError("date_to", "The end date can't be before the start date.")
-    if (date_to - date_from).days + 1 > max_span_days:
-        raise ParamError("date_to", f"The period can be at most {max_span_days} days.")
+    days = (date_to - date_from).days + 1
+    if days > max_span_days:
+        limit = span_limit(max_span_days)
+        raise ParamError(
+            "date_to", f"The period can be at most {limit}; this one is {days:,} days."
+        )
     return date_from, date_to
 
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import RadioField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.fields.core import Field
 
 from webapp.engine.errors import ParamError
 from webapp.models.sales import ORDER_STATUSES, REGIONS
+from webapp.reports.periods import preset_data, utc_today
+
+# What each format is good for, one line under its radio button.
+FORMAT_HINTS = {
+    "pdf": "To read and print.",
+    "excel": "To filter, sort and chart.",
+    "csv": "For other tools and imports.",
+}
 
 
 def _strip(value: Any) -> Any:
@@ -19,10 +27,8 @@ def _strip(value: Any) -> Any:
 
 
 def last_month(today: date | None = None) -> dict[str, str]:
-    """The default period: the whole of the previous calendar month."""
-    first_of_this = (today or date.today()).replace(day=1)
-    last = first_of_this - timedelta(days=1)
-    return {"date_from": last.replace(day=1).isoformat(), "date_to": last.isoformat()}
+    """The default period: the whole of the previous calendar month (today in UTC by default)."""
+    return preset_data("last_month", today or utc_today())
 
 
 class JobForm(FlaskForm):
@@ -30,6 +36,8 @@ class JobForm(FlaskForm):
 
     date_from = StringField("From", filters=[_strip])
     date_to = StringField("To", filters=[_strip])
+    # Fields a preset link carries over, so choosing a period without JavaScript keeps them.
+    carried: tuple[str, ...] = ()
 
     def params(self) -> dict[str, Any]:
         """The submitted values as the job type's raw parameters."""
@@ -47,11 +55,19 @@ class JobForm(FlaskForm):
             return
         field.errors = [*field.errors, error.message]
 
+    def first_invalid(self) -> str:
+        """The name of the first field, in page order, that shows an error ('' for none)."""
+        return next((name for name, field in self._fields.items() if field.errors), "")
+
+    def carried_values(self) -> dict[str, str]:
+        """The carried fields' current values, for the preset links (empty ones left out)."""
+        return {name: str(self[name].data) for name in self.carried if self[name].data}
+
 
 class NewReportForm(JobForm):
     """A sales report: a period and a format."""
 
-    format = SelectField(
+    format = RadioField(
         "Format",
         choices=[
             SelectChoice("pdf", "PDF document"),
@@ -61,6 +77,7 @@ class NewReportForm(JobForm):
         default="pdf",
         validate_choice=False,
     )
+    carried = ("format",)
 
 
 class NewExportForm(JobForm):
@@ -85,3 +102,4 @@ class NewExportForm(JobForm):
         default="excel",
         validate_choice=False,
     )
+    carried = ("status", "region", "format")

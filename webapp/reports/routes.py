@@ -1,21 +1,41 @@
-"""New report (/reports/new) and New export (/exports/new): submit, then show the new job."""
+"""New report (/reports/new) and New export (/exports/new): submit, then show the new job.
+
+A GET may name a preset (`?preset=last_month`) and the form's other choices: the page comes back
+with those dates filled in. That is how the preset links work without JavaScript; with it, htmx
+fetches the same URL and swaps in only the period fieldset, so other choices stay as they are.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.engine import registry, service
 from webapp.engine.errors import ParamError
+from webapp.generators.dates import span_limit
 from webapp.generators.order_dates import order_date_range, where_orders_are
 from webapp.reports import bp
-from webapp.reports.forms import JobForm, NewExportForm, NewReportForm, last_month
-from webapp.reports.periods import check_period_has_orders
+from webapp.reports.forms import FORMAT_HINTS, JobForm, NewExportForm, NewReportForm
+from webapp.reports.periods import check_period_has_orders, preset_data, preset_links, utc_today
 
 
-def _request(form: JobForm, job_type: str, template: str, noun: str) -> Response | tuple[str, int]:
+def _initial(form_class: type[JobForm]) -> dict[str, Any]:
+    """A new form's values: last month, or the preset and choices the URL names."""
+    today = utc_today()
+    data: dict[str, Any] = preset_data("last_month", today)
+    data.update(preset_data(request.args.get("preset", ""), today))
+    data.update({name: request.args[name] for name in form_class.carried if name in request.args})
+    return data
+
+
+def _request(
+    form_class: type[JobForm], job_type: str, template: str, noun: str
+) -> Response | tuple[str, int]:
     """Submit the job and go to its page at once; else show the form with its messages."""
+    form = form_class(data=_initial(form_class))
     known = order_date_range()  # two index look-ups: cheap enough for every page view
     if form.validate_on_submit():
         try:
@@ -29,19 +49,25 @@ def _request(form: JobForm, job_type: str, template: str, noun: str) -> Response
             return redirect(url_for("jobs.show", job_id=job.id), 303)
     status = 400 if form.is_submitted() else 200
     max_days = int(current_app.config["REPORT_MAX_SPAN_DAYS"])
-    context = {"form": form, "max_days": max_days, "orders_exist": where_orders_are(known)}
+    context = {
+        "form": form,
+        "endpoint": request.endpoint,
+        "span_limit": span_limit(max_days),
+        "orders_exist": where_orders_are(known),
+        "presets": preset_links(utc_today(), form.date_from.data, form.date_to.data),
+        "first_invalid": form.first_invalid(),
+        "format_hints": FORMAT_HINTS,
+    }
     return render_template(template, **context), status
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
 def new_report() -> Response | tuple[str, int]:
-    """The New report form: a period and a format."""
-    form = NewReportForm(data=last_month())
-    return _request(form, "sales_report", "reports/new_report.html", "sales report")
+    """The New report form: a period (typed or a preset) and a format."""
+    return _request(NewReportForm, "sales_report", "reports/new_report.html", "sales report")
 
 
 @bp.route("/exports/new", methods=["GET", "POST"])
 def new_export() -> Response | tuple[str, int]:
-    """The New export form: a period, status, region and a format."""
-    form = NewExportForm(data=last_month())
-    return _request(form, "orders_export", "reports/new_export.html", "orders export")
+    """The New export form: a period (typed or a preset), status, region and a format."""
+    return _request(NewExportForm, "orders_export", "reports/new_export.html", "orders export")
