@@ -21,7 +21,7 @@ def declare_job_actor(job_type: JobType) -> dramatiq.Actor:  # type: ignore[type
         return broker.get_actor(job_type.actor_name)
 
     def run(job_id: str) -> None:
-        run_job(job_id)
+        run_job(job_id, job_type.name)  # a ticket for the next fair job of this type
 
     run.__name__ = job_type.actor_name
     return dramatiq.actor(

@@ -114,9 +114,10 @@ def _clean_rows(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         return
     flask_app: Flask = request.getfixturevalue("app")
-    from webapp.engine import eta
+    from webapp.engine import eta, fair
 
     eta.forget()  # runtimes cached from this test's jobs
+    fair.forget()
     with flask_app.app_context():
         db.session.rollback()
         for model in CLEANED:

@@ -8,18 +8,18 @@ import threading
 from sqlalchemy.exc import OperationalError
 
 from tests.jobs.helpers import wait_for
-from webapp.engine import service, transitions
+from webapp.engine import fair, service
 
 
 def test_claims_that_fail_while_the_database_is_down_are_retried(
     worker, staff, monkeypatch, caplog
 ):
     """Five failed claims across three jobs: all complete, nothing dead, one line per outage."""
-    real_claim = transitions.claim
+    real_claim = fair.claim_fair
     failures = {"left": 5}
     lock = threading.Lock()
 
-    def claim_while_down(job_id: str, token: str):  # type: ignore[no-untyped-def]
+    def claim_while_down(*args):  # type: ignore[no-untyped-def]
         with lock:
             down = failures["left"] > 0
             failures["left"] -= 1
@@ -27,9 +27,9 @@ def test_claims_that_fail_while_the_database_is_down_are_retried(
             raise OperationalError(
                 "UPDATE jobs", {}, Exception("connection refused: is the server running?")
             )
-        return real_claim(job_id, token)
+        return real_claim(*args)
 
-    monkeypatch.setattr(transitions, "claim", claim_while_down)
+    monkeypatch.setattr(fair, "claim_fair", claim_while_down)
     caplog.set_level(logging.WARNING)
     jobs = [service.submit(staff, "ping", {}) for _ in range(3)]
     for job in jobs:

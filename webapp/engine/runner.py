@@ -8,10 +8,11 @@ import time
 import traceback as tb
 from typing import Any
 
+from dramatiq.middleware import CurrentMessage
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 from redis.exceptions import RedisError
 
-from webapp.engine import attempts, dispatch, registry, transitions
+from webapp.engine import attempts, dispatch, fair, registry, transitions
 from webapp.engine.errors import GENERATION_FAILED, TIMEOUT, ClaimLost, JobCancelled, JobError
 from webapp.engine.outage import DATABASE_UNAVAILABLE, database_outage, deliver_later
 from webapp.engine.registry import JobContext, JobType
@@ -63,11 +64,15 @@ class _Attempt:
         self.ended = False
 
 
-def run_job(job_id: str) -> None:
-    """Run one delivery of `job_id`; duplicates and final or cancelled jobs do nothing."""
+def run_job(job_id: str, job_type: str | None = None) -> None:
+    """Run one delivery of `job_id`; duplicates and final or cancelled jobs do nothing.
+
+    Delivered by the broker (`job_type` given), the message is a ticket: it runs the job that
+    should run next in the type's queue (webapp.engine.fair). Called directly, it runs `job_id`.
+    """
     token = attempts.claim_token()
     try:
-        row = transitions.claim(job_id, token)
+        row = _claim(job_id, job_type, token)
     except DATABASE_UNAVAILABLE as exc:
         database_outage.failed(exc)
         deliver_later()  # the message waits for the database; it is not dead-lettered
@@ -84,6 +89,21 @@ def run_job(job_id: str) -> None:
         attempts.leave(entry)
         if not attempt.ended:
             _hand_back(attempt)
+
+
+def _claim(job_id: str, job_type: str | None, token: str) -> dict[str, Any] | None:
+    """Claim fairly for a broker delivery, exactly `job_id` otherwise."""
+    if job_type is None:
+        return transitions.claim(job_id, token)
+    message = CurrentMessage.get_current_message()
+    ticket = message.message_id if message is not None and message.options.get("job") else None
+    delivery = fair.claim_fair(job_id, job_type, registry.get(job_type).queue, token, ticket)
+    if delivery.resend is not None:  # the named job keeps a live message of its own
+        named, message_id, delay = delivery.resend
+        _send(named, job_type, message_id, delay if delay > 0 else None)
+    if delivery.row is not None and delivery.row["id"] != job_id:
+        log.info("Job %s runs before %s, whose message it took", delivery.row["id"], job_id)
+    return delivery.row
 
 
 def _time_limit(job_type: str) -> float:

@@ -66,6 +66,20 @@ def _released_values() -> dict[str, Any]:
     return dict(worker_id=None, lease_expires_at=None, updated_at=db_time())
 
 
+def claimed_values(token: str) -> dict[str, Any]:
+    """The columns a claim sets: processing for `token`, one more attempt, a fresh lease."""
+    return dict(
+        status=PROCESSING,
+        attempts=Job.attempts + 1,
+        started_at=db_time(),
+        worker_id=token,
+        lease_expires_at=db_time(lease_seconds()),
+        progress=0,
+        message="Starting",
+        updated_at=db_time(),
+    )
+
+
 def claim(job_id: str, token: str) -> dict[str, Any] | None:
     """pending -> processing for this worker, attempts + 1; None when it is not ours to run."""
     with db.engine.begin() as conn:
@@ -78,16 +92,7 @@ def claim(job_id: str, token: str) -> dict[str, Any] | None:
                     Job.cancel_requested.is_(False),
                     Job.available_at <= db_time(),
                 )
-                .values(
-                    status=PROCESSING,
-                    attempts=Job.attempts + 1,
-                    started_at=db_time(),
-                    worker_id=token,
-                    lease_expires_at=db_time(lease_seconds()),
-                    progress=0,
-                    message="Starting",
-                    updated_at=db_time(),
-                )
+                .values(**claimed_values(token))
                 .returning(*Job.__table__.c)
             )
             .mappings()
