@@ -12,9 +12,11 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from webapp.engine import registry
+from webapp.engine.clock import db_time
 from webapp.extensions import db
 from webapp.models.job import COMPLETED, PENDING, PROCESSING, Job, WorkerHeartbeat
 from webapp.models.types import utcnow
@@ -27,9 +29,11 @@ _rates: dict[str, tuple[float, list[float]]] = {}  # type -> (read at, seconds p
 
 
 def forget() -> None:
-    """Drop the cached runtimes (tests, or after a bulk change)."""
+    """Drop the cached runtimes and queue figures (tests, or after a bulk change)."""
     with _lock:
         _rates.clear()
+        _waiting.clear()
+        _slots.clear()
 
 
 def recent_rates(job_type: str) -> list[float]:
@@ -67,8 +71,93 @@ def typical_seconds(job_type: str, size: int | None = None) -> float | None:
     return median * size if (jt.size_hint and size) else median
 
 
+QUEUE_CACHE_SECONDS = 2.0
+_waiting: dict[tuple[str, str], tuple[float, dict[int, tuple[int, datetime]]]] = {}
+_slots: dict[str, tuple[float, int]] = {}
+
+
+def _waiting_by_user(queue: str, job_type: str) -> dict[int, tuple[int, datetime]]:
+    """user -> (due pending jobs of the type, oldest created_at), cached briefly per process."""
+    now, key = time.monotonic(), (queue, job_type)
+    with _lock:
+        cached = _waiting.get(key)
+    if cached is not None and now - cached[0] < QUEUE_CACHE_SECONDS:
+        return cached[1]
+    rows = db.session.execute(
+        select(Job.user_id, func.count(), func.min(Job.created_at))
+        .where(Job.queue == queue, Job.status == PENDING, Job.type == job_type)
+        .where(Job.cancel_requested.is_(False), Job.available_at <= db_time())
+        .group_by(Job.user_id)
+    ).all()
+    waiting = {user_id: (int(count), oldest) for user_id, count, oldest in rows}
+    with _lock:
+        _waiting[key] = (now, waiting)
+    return waiting
+
+
+def serving_threads(queue: str) -> int:
+    """Worker threads of live workers that serve `queue` (at least 1), cached briefly."""
+    now = time.monotonic()
+    with _lock:
+        cached = _slots.get(queue)
+    if cached is not None and now - cached[0] < QUEUE_CACHE_SECONDS:
+        return cached[1]
+    stale = 3 * float(current_app.config["WORKER_HEARTBEAT_SECONDS"])
+    rows = db.session.execute(
+        select(WorkerHeartbeat.threads, WorkerHeartbeat.queues).where(
+            WorkerHeartbeat.last_seen_at >= db_time(-stale)
+        )
+    ).all()
+    threads = sum(n for n, queues in rows if queue in (queues or "").split(",")) or 1
+    with _lock:
+        _slots[queue] = (now, threads)
+    return threads
+
+
+def queue_position(job: Job) -> int | None:
+    """Where a waiting job stands: 1 starts next. None unless it is pending and due.
+
+    Requests of one user run oldest first and each waiting user gets a turn before anyone
+    gets a second (webapp.engine.fair), so the jobs ahead are the owner's older ones plus,
+    from every other user, as many as the owner has ahead (and one more if theirs is older).
+    """
+    if job.status != PENDING or job.cancel_requested or job.available_at > utcnow():
+        return None
+    own_ahead = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.user_id == job.user_id, Job.status == PENDING)  # idx_user_status
+            .where(Job.queue == job.queue, Job.type == job.type)
+            .where(Job.cancel_requested.is_(False), Job.available_at <= db_time())
+            .where(Job.created_at < job.created_at)
+        )
+        or 0
+    )
+    ahead = own_ahead
+    for user_id, (count, oldest) in _waiting_by_user(job.queue, job.type).items():
+        if user_id != job.user_id:
+            ahead += min(count, own_ahead + (1 if oldest < job.created_at else 0))
+    return ahead + 1
+
+
+def _running(queue: str) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.queue == queue, Job.status == PROCESSING)  # idx_queue_status_created
+        )
+        or 0
+    )
+
+
 def estimate_completion(job: Job, now: datetime | None = None) -> datetime | None:
-    """When the job will probably finish; None for final jobs or without any history."""
+    """When the job will probably finish (an estimate); None for final jobs or with no history.
+
+    A waiting job waits for the work ahead of it: its place in line beyond the free threads,
+    in rounds of the threads serving its queue, each round a typical job of its type.
+    """
     now = now or utcnow()
     if job.status not in (PENDING, PROCESSING):
         return None
@@ -82,15 +171,13 @@ def estimate_completion(job: Job, now: datetime | None = None) -> datetime | Non
     if job.status == PROCESSING and job.started_at:
         elapsed = (now - job.started_at).total_seconds()
         return job.started_at + timedelta(seconds=max(own, elapsed))
-    ahead = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Job)
-            .where(Job.queue == job.queue, Job.status.in_((PENDING, PROCESSING)))
-            .where(Job.created_at < job.created_at)  # idx_queue_status_created
-        )
-        or 0
-    )
-    threads = db.session.scalar(select(func.sum(WorkerHeartbeat.threads))) or 1
+    position = queue_position(job)
+    wait = 0.0
+    if position is not None:
+        slots = serving_threads(job.queue)
+        free = max(0, slots - _running(job.queue))
+        ahead = position - 1
+        if ahead >= free:
+            wait = ((ahead - free) // slots + 1) * (typical_seconds(job.type) or own)
     start = max(now, job.available_at)
-    return start + timedelta(seconds=own * (1 + ahead / max(1, threads)))
+    return start + timedelta(seconds=wait + own)
