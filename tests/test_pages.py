@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,24 @@ def test_missing_htmx_is_reported_at_start_up(
         check_vendor_files(app)
     assert "vendor/htmx.min.js" in caplog.text
     assert "make setup" in caplog.text
+
+
+def test_pages_ask_search_engines_not_to_index(client: FlaskClient) -> None:
+    """A back office stays out of search engines: a robots meta tag and an X-Robots-Tag header."""
+    response = client.get("/login")
+    assert '<meta name="robots" content="noindex">' in response.get_data(as_text=True)
+    for path in ("/login", "/healthz", "/static/css/app.css"):
+        response = client.get(path)
+        assert response.headers["X-Robots-Tag"] == "noindex"
+        response.close()
+
+
+def test_times_show_the_exact_moment_beside_the_relative_words() -> None:
+    """The exact time is text after the relative words, not hover text only."""
+    moment = datetime(2025, 3, 12, 14, 5, 9, tzinfo=UTC)
+    html = str(templating.time_element(moment, "3 minutes ago"))
+    assert html == (
+        '<time datetime="2025-03-12T14:05:09Z">3 minutes ago '
+        '<small class="exact-time">12 Mar 2025, 14:05 UTC</small></time>'
+    )
+    assert "title=" not in str(templating.time_tag(moment))

@@ -13,6 +13,8 @@ from webapp.settings import load_settings
 
 # Endpoints a visitor may reach without signing in.
 PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+# Responses never compressed: signed file downloads keep their Content-Length and byte ranges.
+UNCOMPRESSED_ENDPOINTS = {"downloads.download"}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -22,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     register_extensions(app)
+    register_compression(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -51,6 +54,32 @@ def register_extensions(app: Flask) -> None:
     Htmx(app)
     with app.app_context():
         configure_engine(db.engine)
+
+
+def register_compression(app: Flask) -> None:
+    """Compress pages, partials and static files (zstd, br, gzip) for clients that accept it.
+
+    Registered before every other after-request hook, so it runs last, on the finished body.
+    Only whole 200 responses: never a file download, a 206 byte range or a 304; nothing streamed
+    (static files, all small, are read into memory first so they keep a Content-Length).
+    """
+    from webapp.extensions import compress
+
+    app.config.setdefault("COMPRESS_REGISTER", False)  # our hook below decides what to pass it
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    compress.init_app(app)
+
+    @app.after_request
+    def compress_response(response: Response) -> Response:
+        if request.endpoint in UNCOMPRESSED_ENDPOINTS or response.status_code != 200:
+            return response
+        if request.endpoint == "static" and response.is_streamed:
+            response.direct_passthrough = False
+            response.make_sequence()
+        response = compress.after_request(response)
+        if "Content-Encoding" in response.headers:
+            response.headers.pop("Accept-Ranges", None)  # ranges would be of the uncompressed file
+        return response
 
 
 def register_blueprints(app: Flask) -> None:
@@ -115,6 +144,7 @@ def register_security(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Robots-Tag", "noindex")  # a back office: keep out of search
         hsts = int(app.config.get("HSTS_SECONDS", 0))
         if hsts > 0 and app.config.get("TAMAM_ENV") == "production":
             # Browsers keep to HTTPS for this long; only production is always behind TLS.

@@ -29,22 +29,32 @@ def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
 
 
 def exact_time(moment: datetime) -> str:
-    """The full UTC time, for hover text."""
+    """The full UTC time, '2026-03-12 14:05:09 UTC'."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def exact_words(moment: datetime) -> str:
+    """The exact time beside relative words, '12 Mar 2026, 14:05 UTC' (app.js localises it)."""
+    at = moment.astimezone(UTC)
+    return f"{at.day} {at:%b %Y, %H:%M} UTC"
+
+
 def time_element(moment: datetime, words: str, css: str = "") -> Markup:
-    """<time> showing `words`, with the exact time on hover (localised by app.js)."""
+    """<time> showing `words` and, in small text after them, the exact time.
+
+    The exact time is visible, so keyboard and touch users read it too (no hover needed); app.js
+    rewrites it in the reader's own time zone.
+    """
     iso = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
     klass = f' class="{escape(css)}"' if css else ""
     return Markup(
-        f'<time{klass} datetime="{escape(iso)}" title="{escape(exact_time(moment))}">'
-        f"{escape(words)}</time>"
+        f'<time{klass} datetime="{escape(iso)}">{escape(words)} '
+        f'<small class="exact-time">{escape(exact_words(moment))}</small></time>'
     )
 
 
 def time_tag(moment: datetime | None) -> Markup:
-    """A <time> element: relative words, the exact time on hover."""
+    """A <time> element: relative words, then the exact time."""
     if moment is None:
         return Markup('<span class="muted">—</span>')
     return time_element(moment, time_ago(moment))

@@ -1,8 +1,9 @@
 """Browser fixtures: Playwright (pytest-playwright) driving Debian's Chromium against a live server.
 
 Use the `page` fixture: it opens on the live server (relative URLs work, `page.goto("/login")`)
-in a fresh browser context per test. Helpers: `sign_in_through_form(page, email)` and
-`save_screenshot(page, name)` (PNG files under test-results/).
+in a fresh browser context per test, and fails the test on any script or console error.
+Helpers: `sign_in_through_form(page, email)` and `save_screenshot(page, name)` (PNG files under
+test-results/).
 
 Where /usr/bin/chromium is missing these tests skip and say how to install it; in CI (CI=true)
 they fail instead, so they can never be skipped quietly there.
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Error, Page, expect
 
 from tests.conftest import PASSWORD
 from webapp.extensions import db
@@ -99,11 +101,34 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
 
 
+# A response with an error status (a form's 400, a 404 page) is logged by Chromium as a console
+# error; the test that asks for it checks that status itself, so only those lines are let through.
+HTTP_STATUS_LINE = re.compile(r"^Failed to load resource: the server responded with a status of")
+
+
 @pytest.fixture
-def page(page: Page) -> Page:
-    """pytest-playwright's page, waiting five seconds at most so a broken page fails quickly."""
+def page(page: Page) -> Iterator[Page]:
+    """pytest-playwright's page, waiting five seconds at most so a broken page fails quickly.
+
+    Any uncaught script error (`pageerror`) or console error (a CSP violation, a failed
+    `console.error`) fails the test at teardown.
+    """
+    problems: list[str] = []
+
+    def keep_console(message: ConsoleMessage) -> None:
+        """Keep a console error, other than an HTTP error status."""
+        if message.type == "error" and not HTTP_STATUS_LINE.match(message.text):
+            problems.append(f"console error at {page.url}: {message.text}")
+
+    def keep_page_error(error: Error) -> None:
+        """Keep an uncaught exception thrown by a page's script."""
+        problems.append(f"page error at {page.url}: {error.name}: {error.message}")
+
+    page.on("console", keep_console)
+    page.on("pageerror", keep_page_error)
     page.set_default_timeout(WAIT_MS)
-    return page
+    yield page
+    assert problems == [], "the page reported errors:\n" + "\n".join(problems)
 
 
 def sign_in_through_form(page: Page, email: str, password: str = PASSWORD) -> None:

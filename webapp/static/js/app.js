@@ -2,15 +2,18 @@
 (function () {
   "use strict";
 
-  // Show the exact time of every <time> in the reader's own time zone on hover.
+  // The exact time after each relative one, in the reader's own time zone. Explicit fields:
+  // dateStyle/timeStyle may not be combined with timeZoneName (the call throws).
+  var exactFormat = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+  });
+
   function localiseTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) {
-        el.title = when.toLocaleString(undefined, {
-          dateStyle: "medium", timeStyle: "medium", timeZoneName: "short"
-        });
-      }
+    if (!root.querySelectorAll) { return; }  // htmx also swaps text nodes
+    root.querySelectorAll("time[datetime] .exact-time").forEach(function (el) {
+      var when = new Date(el.parentNode.getAttribute("datetime"));
+      if (!isNaN(when)) { el.textContent = exactFormat.format(when); }
     });
   }
 
