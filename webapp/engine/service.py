@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from webapp.engine import dispatch, registry, requests, transitions
 from webapp.engine.clock import db_time
-from webapp.engine.errors import JobStateError
+from webapp.engine.errors import JobStateError, ParamError
 from webapp.engine.storage import remove_job_files
 from webapp.extensions import db
 from webapp.models.job import PENDING, Job, JobEvent, new_job_id
@@ -24,12 +24,29 @@ log = logging.getLogger("tamam.jobs")
 MAX_DELAY = timedelta(days=7)
 
 
+NAME_MAX = 120
+
+
+def clean_name(name: str | None) -> str | None:
+    """A job's label as stored: trimmed, None when empty; ParamError when too long."""
+    text = " ".join((name or "").split())
+    if len(text) > NAME_MAX:
+        raise ParamError("name", f"A name can be at most {NAME_MAX} characters long.")
+    return text or None
+
+
 def submit(
-    user: User, job_type: str, params: Mapping[str, Any], *, delay: timedelta | None = None
+    user: User,
+    job_type: str,
+    params: Mapping[str, Any],
+    *,
+    delay: timedelta | None = None,
+    name: str | None = None,
 ) -> Job:
     """Validate, insert and commit the row, then send a message carrying only its id."""
     jt = registry.get(job_type)
     clean = jt.validate(params)
+    label = clean_name(name)
     if delay is not None and not timedelta(0) <= delay <= MAX_DELAY:
         raise ValueError("The delay must be between 0 seconds and 7 days.")
     now = utcnow()  # only for the id's date; every stored time is the database's
@@ -43,6 +60,7 @@ def submit(
         progress=0,
         message="Scheduled" if delay else "Waiting for a worker",
         input_data=clean,
+        name=label,
         max_attempts=jt.max_attempts,
         created_at=db_time(),
         available_at=db_time(wait),

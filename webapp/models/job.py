@@ -72,6 +72,7 @@ class Job(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=PENDING)
     progress: Mapped[int] = mapped_column(SmallInteger, default=0)
     message: Mapped[str] = mapped_column(String(255), default="")
+    name: Mapped[str | None] = mapped_column(String(120))  # the owner's own label for it
 
     input_data: Mapped[dict[str, Any]] = mapped_column(JSON)
     result_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
