@@ -35,14 +35,15 @@ def test_request_a_report_watch_it_reach_100_and_download(
     expect(page.get_by_role("heading", name="New sales report")).to_be_visible()
     page.get_by_label("From").fill(date_from.isoformat())
     page.get_by_label("To", exact=True).fill(date_to.isoformat())
-    page.get_by_label("Format").select_option("pdf")
+    page.get_by_label("PDF document").check()
     page.get_by_role("button", name="Request report").click()
 
     expect(page).to_have_url(re.compile(r"/jobs/job-[\w-]+$"))
-    expect(page.get_by_role("status")).to_contain_text("Your sales report is queued.")
     bar = page.get_by_role("progressbar")
     expect(bar).to_have_attribute("aria-valuenow", "100", timeout=30_000)
     expect(page.locator("#job-live .badge")).to_have_text("Completed")
+    expect(page).to_have_title("Completed · Sales report · Tamam")
+    expect(page.locator("main")).not_to_contain_text("queued")  # no banner left from pending
     expect(page.locator(".timeline")).to_contain_text("Finished")
     polls: list[str] = []
     page.on(
@@ -66,6 +67,7 @@ def test_request_a_report_watch_it_reach_100_and_download(
 
 def test_start_an_export_and_cancel_it(page: Page, staff: User) -> None:
     """An export waiting for a worker is cancelled from its page; the live part says so."""
+    ensure_sales_data()  # the form refuses a period without orders
     sign_in_through_form(page, staff.email)
     page.goto("/exports/new")
     page.get_by_label("Order status").select_option("shipped")
@@ -74,7 +76,9 @@ def test_start_an_export_and_cancel_it(page: Page, staff: User) -> None:
     page.get_by_role("button", name="Request export").click()
     expect(page).to_have_url(re.compile(r"/jobs/job-[\w-]+$"))
     expect(page.locator("#job-live .badge")).to_have_text("Pending")
+    expect(page.locator("#job-live")).to_contain_text("This page follows it as it runs")
     expect(page.locator(".facts")).to_contain_text("Shipped")
+    save_screenshot(page, "staff-job-pending-1280")
 
     cancel = page.get_by_role("button", name="Cancel")
     page.get_by_role("button", name="Run again with these parameters").focus()
@@ -90,6 +94,8 @@ def test_start_an_export_and_cancel_it(page: Page, staff: User) -> None:
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#job-live .badge")).to_have_text("Cancelled")
+    expect(page.locator("#announcer")).to_have_text("Orders export cancelled.")
+    expect(page).to_have_title("Cancelled · Orders export · Tamam")
     expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
     expect(page.locator(".timeline")).to_contain_text("Cancelled")
     expect(page.locator("#job-live")).not_to_have_attribute("hx-trigger", re.compile("."))
@@ -142,7 +148,7 @@ def test_screenshots_of_the_staff_pages(page: Page, staff: User) -> None:
         expect(page.locator("#job-live")).to_contain_text("left")
         save_screenshot(page, f"staff-job-page-{width}")
         page.goto("/reports/new")
-        page.get_by_label("Format").focus()
+        page.get_by_label("CSV file").focus()
         page.keyboard.press("Tab")  # keyboard focus on the button: its outline must show
         expect(page.get_by_role("button", name="Request report")).to_be_focused()
         save_screenshot(page, f"staff-new-report-{width}")

@@ -107,7 +107,12 @@ def test_report_is_queued_and_the_job_page_opens_at_once(staff_client, staff, st
     assert job.input_data == {"date_from": "2025-03-01", "date_to": "2025-03-31", "format": "excel"}
     assert stub_broker.queues["reports"].qsize() == 1
     page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your sales report is queued." in page
+    assert "This page follows it as it runs" in page  # said by the live part while it waits
+    assert "queued" not in page.lower()  # no flash that would outlive the pending state
+    job.status, job.progress, job.message = "cancelled", 0, "Cancelled"
+    db.session.commit()
+    page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "follows it as it runs" not in page
 
 
 def test_export_is_queued_with_its_filters(staff_client, stub_broker):

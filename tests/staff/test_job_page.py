@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_from
@@ -36,6 +37,18 @@ def add_events(job: Job, *events: tuple[str, int, str, str | None]) -> None:
             )
         )
     db.session.commit()
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees: tags and attributes removed, spaces squeezed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def live_text(html: str) -> str:
+    """The visible text of the page's live part."""
+    match = re.search(r'<section id="job-live".*?</section>', html, re.S)
+    assert match, "no live part on the page"
+    return visible_text(match.group(0))
 
 
 def test_eta_words():
@@ -74,15 +87,19 @@ def test_running_job_page(staff_client, staff):
 
 def test_the_live_part_alone_polls_until_final(staff_client, staff):
     """With HX-Request the live part comes alone; once final it has no trigger."""
-    job = make_job(staff, "pending")
+    job = make_job(staff, "pending", message="Waiting for a worker")  # as the engine writes it
     body = staff_client.get(f"/jobs/{job.id}/live", headers=HX).get_data(as_text=True).strip()
     assert body.startswith('<section id="job-live"') and body.endswith("</section>")
-    assert 'hx-trigger="every 1s"' in body and "Waiting for a worker" in body
+    assert 'hx-trigger="every 1s"' in body and 'data-job-state="active"' in body
+    assert body.count("Waiting for a worker") == 2  # under the bar, and the bar's aria-valuetext
+    assert visible_text(body).count("Waiting for a worker") == 1
     job.status, job.progress, job.message = "failed", 20, "Failed"
     job.error_code = "E7002"
     db.session.commit()
     body = staff_client.get(f"/jobs/{job.id}/live", headers=HX).get_data(as_text=True)
     assert "hx-trigger" not in body and "hx-get" not in body
+    assert 'data-job-state="final"' in body
+    assert 'data-ended="Sales report failed: Took too long."' in body
 
 
 def test_completed_job_offers_a_signed_download(staff_client, staff):
@@ -235,3 +252,69 @@ def test_unknown_job_is_404(staff_client):
     """A job id that does not exist is a 404 page."""
     response = staff_client.get("/jobs/job-20250101-nope")
     assert response.status_code == 404 and "We couldn" in response.get_data(as_text=True)
+
+
+def test_timeline_says_each_thing_once(staff_client, staff):
+    """'Requested', not 'Requested Queued'; 'Finished', not 'Finished Done'; one line per event."""
+    job = make_job(staff, "completed", attempts=1)  # its 'created' event says "Queued"
+    add_events(
+        job,
+        ("started", 1, "Attempt 1 started", None),
+        ("completed", 1, "Done", None),
+        ("retried", 0, "Queued again by hand", None),
+        ("cancelled", 0, "Cancelled before it started", None),
+    )
+    html = staff_client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    lines = [
+        visible_text(line)
+        for line in re.findall(r'<span class="what">(.*?)</span>\s*</li>', html, re.S)
+    ]
+    assert lines == [
+        "Requested",
+        "Attempt 1 started",
+        "Finished",
+        "Queued again by hand",
+        "Cancelled before it started",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [("completed", "Done"), ("failed", "Failed"), ("cancelled", "Cancelled")],
+)
+def test_a_final_job_does_not_repeat_its_badge_under_the_bar(staff_client, staff, status, message):
+    """The engine's last word ('Done', 'Failed', 'Cancelled') is not shown beside the badge."""
+    job = make_job(
+        staff, status, message=message, error_code="E7006" if status == "failed" else None
+    )
+    html = staff_client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "progress-message" not in html
+    assert f'aria-valuetext="{job.progress}%"' in html
+    assert "This page follows it" not in html
+
+
+def test_a_cancel_request_is_said_once(staff_client, staff):
+    """A running job asked to stop: 'Stopping at its next step…' on its page, 'Cancelling…' in
+    its row, not both and not twice."""
+    job = make_job(staff, "processing", progress=30, message="Cancelling…", cancel_requested=True)
+    page = live_text(staff_client.get(f"/jobs/{job.id}").get_data(as_text=True))
+    assert "Stopping at its next step…" in page and "Cancelling…" not in page
+    row = staff_client.get(f"/jobs/{job.id}/row", headers=HX).get_data(as_text=True)
+    assert visible_text(row).count("Cancelling…") == 1
+
+
+def test_the_tab_title_and_the_end_announcement_follow_the_status(staff_client, staff):
+    """The title names the state ('45 % · Sales report'); a final part carries what to announce."""
+    job = make_job(staff, "processing", progress=45, message="Reading orders")
+    html = staff_client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "<title>45 % · Sales report · Tamam</title>" in html
+    assert 'data-title="45 % · Sales report · Tamam"' in html and "data-ended" not in html
+    assert 'id="notify-toggle"' in html and 'id="announcer"' in html
+
+    done = make_job(staff, "completed")
+    html = staff_client.get(f"/jobs/{done.id}").get_data(as_text=True)
+    assert "<title>Completed · Sales report · Tamam</title>" in html
+    assert 'data-ended="Sales report completed: the file is ready to download."' in html
+    assert 'id="notify-toggle"' not in html  # nothing left to wait for
+    row = staff_client.get(f"/jobs/{done.id}/row", headers=HX).get_data(as_text=True)
+    assert 'data-job-state="final"' in row and "data-ended=" in row

@@ -7,7 +7,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.engine import service
-from webapp.engine.describe import type_label
 from webapp.engine.errors import JobStateError, ParamError
 from webapp.engine.links import file_name_of, result_file, signed_download_url
 from webapp.jobs import bp
@@ -45,7 +44,6 @@ def run_again(job_id: str) -> Response:
     except ParamError as exc:
         flash(f"This job can't run again as it was: {exc.message}", "error")
         return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
-    flash(f"{type_label(fresh.type)} queued again with the same parameters.", "success")
     return redirect(url_for("jobs.show", job_id=fresh.id), SEE_OTHER)
 
 

@@ -29,6 +29,12 @@ EVENT_TITLES = {
     "retried": "Queued again",
     "expired": "Result removed",
 }
+# Details the engine writes that say no more than their line's title ("Requested: Queued",
+# "Finished: Done"): left out.
+EMPTY_DETAILS = {"queued", "done"}
+# What the tab title says for each status (processing shows its percentage instead).
+TAB_WORDS = {"pending": "Waiting", "completed": "Completed", "failed": "Failed",
+             "cancelled": "Cancelled"}  # fmt: skip
 
 
 def eta_words(moment: datetime, now: datetime | None = None) -> str:
@@ -46,7 +52,7 @@ def eta_words(moment: datetime, now: datetime | None = None) -> str:
 
 
 def eta_tag(moment: datetime | None) -> Markup:
-    """A <time> with the words of eta_words and the exact time on hover."""
+    """A <time> with the words of eta_words, then the exact time."""
     if moment is None:
         return Markup("")
     return time_element(moment, eta_words(moment), css="eta")
@@ -64,18 +70,35 @@ class TimelineEntry:
     code_title: str = ""
 
 
+def title_and_detail(title: str, detail: str) -> tuple[str, str]:
+    """A timeline line's words said once: no detail that repeats or merely restates the title.
+
+    'Requested' + 'Queued' -> 'Requested'; 'Cancelled' + 'Cancelled before it started' ->
+    'Cancelled before it started'; 'Finished' + 'report.csv is ready' stays as it is.
+    """
+    plain = detail.strip()
+    if not plain or plain.lower() in EMPTY_DETAILS or plain.lower() == title.lower():
+        return title, ""
+    if plain.lower().startswith(title.lower() + " "):
+        return plain, ""  # the detail says the title and more: it becomes the title
+    return title, plain
+
+
 def timeline(events: list[JobEvent]) -> list[TimelineEntry]:
     """The job's events as lines: created, each attempt and its error, finished."""
     entries = []
     for event in events:
-        title = EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize())
+        kind_title = EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize())
+        title, detail = title_and_detail(
+            kind_title.format(attempt=event.attempt), event.detail or ""
+        )
         code = event.error_code
         entries.append(
             TimelineEntry(
                 at=event.at,
                 kind=event.kind,
-                title=title.format(attempt=event.attempt),
-                detail=event.detail or "",
+                title=title,
+                detail=detail,
                 code=code,
                 code_title=ERROR_CODES.get(code, ("", ""))[0] if code else "",
             )
@@ -95,6 +118,41 @@ class JobView:
     file_name: str | None
     error: dict[str, Any] | None = None
     params: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def note(self) -> str:
+        """The engine's word under the bar while the job waits or runs; nothing once it ends.
+
+        A final job's message ('Done', 'Failed', 'Cancelled') repeats its badge, and a cancel
+        request is said once, by the status line or the row's result cell.
+        """
+        job = self.job
+        return (job.message or "") if job.is_active and not job.cancel_requested else ""
+
+    @property
+    def tab_title(self) -> str:
+        """The browser tab's title: '45 % · Sales report', 'Completed · Sales report'."""
+        job = self.job
+        if job.is_active and job.cancel_requested:
+            words = "Stopping"
+        elif job.status == "processing":
+            words = f"{job.progress} %"
+        else:
+            words = TAB_WORDS.get(job.status, job.status.capitalize())
+        return f"{words} · {self.label}"
+
+    @property
+    def ended(self) -> str:
+        """What to announce when the job reaches a final state ('' while it waits or runs)."""
+        job = self.job
+        if job.is_active:
+            return ""
+        if job.status == "completed":
+            ready = ": the file is ready to download" if self.download_url else ""
+            return f"{self.label} completed{ready}."
+        if job.status == FAILED and self.error:
+            return f"{self.label} failed: {self.error['title']}."
+        return f"{self.label} {job.status}."
 
 
 def job_view(job: Job, *, admin: bool = False) -> JobView:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -18,22 +18,20 @@ from webapp.engine.errors import ParamError
 from webapp.generators.dates import span_limit
 from webapp.generators.order_dates import order_date_range, where_orders_are
 from webapp.reports import bp
-from webapp.reports.forms import FORMAT_HINTS, JobForm, NewExportForm, NewReportForm
+from webapp.reports.forms import FORMAT_HINTS, JobForm, NewExportForm, NewReportForm, last_month
 from webapp.reports.periods import check_period_has_orders, preset_data, preset_links, utc_today
 
 
 def _initial(form_class: type[JobForm]) -> dict[str, Any]:
     """A new form's values: last month, or the preset and choices the URL names."""
     today = utc_today()
-    data: dict[str, Any] = preset_data("last_month", today)
+    data: dict[str, Any] = last_month(today)
     data.update(preset_data(request.args.get("preset", ""), today))
     data.update({name: request.args[name] for name in form_class.carried if name in request.args})
     return data
 
 
-def _request(
-    form_class: type[JobForm], job_type: str, template: str, noun: str
-) -> Response | tuple[str, int]:
+def _request(form_class: type[JobForm], job_type: str, template: str) -> Response | tuple[str, int]:
     """Submit the job and go to its page at once; else show the form with its messages."""
     form = form_class(data=_initial(form_class))
     known = order_date_range()  # two index look-ups: cheap enough for every page view
@@ -45,7 +43,8 @@ def _request(
         except ParamError as error:
             form.show_param_error(error)
         else:
-            flash(f"Your {noun} is queued. This page follows it as it runs.", "success")
+            # No "queued" flash: it would outlive the state it names. While the job waits, its
+            # live part says that the page follows it.
             return redirect(url_for("jobs.show", job_id=job.id), 303)
     status = 400 if form.is_submitted() else 200
     max_days = int(current_app.config["REPORT_MAX_SPAN_DAYS"])
@@ -64,10 +63,10 @@ def _request(
 @bp.route("/reports/new", methods=["GET", "POST"])
 def new_report() -> Response | tuple[str, int]:
     """The New report form: a period (typed or a preset) and a format."""
-    return _request(NewReportForm, "sales_report", "reports/new_report.html", "sales report")
+    return _request(NewReportForm, "sales_report", "reports/new_report.html")
 
 
 @bp.route("/exports/new", methods=["GET", "POST"])
 def new_export() -> Response | tuple[str, int]:
     """The New export form: a period (typed or a preset), status, region and a format."""
-    return _request(NewExportForm, "orders_export", "reports/new_export.html", "orders export")
+    return _request(NewExportForm, "orders_export", "reports/new_export.html")
