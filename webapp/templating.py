@@ -80,6 +80,8 @@ NAV_LINKS = (
     ("reports.new_export", "New export", None),
     ("ops.index", "Operations", "admin"),
 )
+# What a link says to an admin when it differs: their /jobs lists everyone's jobs.
+ADMIN_LABELS = {"jobs.index": "All jobs"}
 
 
 def register(app: Flask) -> None:
@@ -88,8 +90,9 @@ def register(app: Flask) -> None:
     def nav_links() -> list[tuple[str, str]]:
         from flask_login import current_user
 
+        admin = current_user.role == "admin"
         return [
-            (endpoint, label)
+            (endpoint, ADMIN_LABELS.get(endpoint, label) if admin else label)
             for endpoint, label, role in NAV_LINKS
             if endpoint in app.view_functions and (role is None or current_user.role == role)
         ]

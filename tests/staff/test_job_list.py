@@ -220,6 +220,13 @@ def test_nav_shows_my_jobs_and_the_forms(staff_client):
     assert '<a href="/exports/new">New export</a>' in html
 
 
+def test_nav_says_all_jobs_to_an_admin(admin_client):
+    """An admin's /jobs lists everyone's jobs, and the navigation says so."""
+    html = admin_client.get("/jobs").get_data(as_text=True)
+    assert '<a href="/jobs" aria-current="page">All jobs</a>' in html
+    assert "<h1>All jobs</h1>" in html and ">My jobs<" not in html
+
+
 def test_pages_are_read_through_the_user_created_index(app_ctx, staff, sixty_jobs):
     """Deep pages cost the same as the first: SQLite searches idx_user_created, no sort step."""
     if db.engine.dialect.name != "sqlite":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.engine import service
+from webapp.engine.describe import type_label
 from webapp.engine.errors import JobStateError, ParamError
 from webapp.engine.links import file_name_of, result_file, signed_download_url
 from webapp.jobs import bp
@@ -14,6 +15,7 @@ from webapp.jobs.routes import htmx_target, live_context, load_job, page_respons
 from webapp.models.job import COMPLETED
 
 SEE_OTHER = 303
+RUN_AS = ("owner", "me")  # whose a run again is, when an admin runs someone else's job
 
 
 @bp.post("/<job_id>/cancel")
@@ -37,13 +39,27 @@ def cancel(job_id: str) -> Response:
 
 @bp.post("/<job_id>/run-again")
 def run_again(job_id: str) -> Response:
-    """A new job of the same type with the same parameters, owned by the signed-in user."""
+    """A new job of the same type and parameters, owned by the job's owner or by the admin.
+
+    Staff run their own jobs again as themselves. An admin running someone else's job chooses
+    (`run_as`): `owner`, the default, so the new job and its file are the owner's, or `me`.
+    """
     job = load_job(job_id)
+    run_as = request.form.get("run_as", "owner")
+    if run_as not in RUN_AS:
+        abort(400, description="run_as must be 'owner' or 'me'.")
+    user = job.user if current_user.is_admin and run_as == "owner" else current_user
+    if user.disabled:
+        flash(f"{user.email} is disabled: run the job again as yourself.", "error")
+        return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
     try:
-        fresh = service.run_again(current_user, job)
+        fresh = service.run_again(user, job)
     except ParamError as exc:
         flash(f"This job can't run again as it was: {exc.message}", "error")
         return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
+    # Says what was done, not the new job's state, so it stays true once the job ends.
+    owner = "" if user.id == current_user.id else f" for {user.email}"
+    flash(f"A new {type_label(fresh.type).lower()}{owner}, with the same parameters.", "success")
     return redirect(url_for("jobs.show", job_id=fresh.id), SEE_OTHER)
 
 
