@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
+from pypdf import PdfReader
 from sqlalchemy import Date, TextClause, bindparam, delete, func, select, text
 
 from webapp.demo.seed import has_orders, seed_demo
@@ -58,6 +59,14 @@ def last_period(days: int) -> tuple[date, date]:
     last = db.session.scalar(select(func.max(Order.order_date)))
     assert last is not None
     return last - timedelta(days=days - 1), last
+
+
+def calendar_weeks(date_from: date, date_to: date) -> list[tuple[date, date]]:
+    """Monday-to-Sunday weeks covering the period, the first and last cut to it."""
+    days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    starts = [day for day in days if day == date_from or day.weekday() == 0]
+    ends = [start - timedelta(days=1) for start in starts[1:]] + [date_to]
+    return list(zip(starts, ends, strict=True))
 
 
 def _dates(sql: str) -> TextClause:
@@ -155,8 +164,10 @@ class Built:
         return self.result.path
 
 
-def build_sales_reports(app: Flask, out_dir: Path, days: int) -> dict[str, Built]:
-    """Build the sales report in every format over the last `days` days, hostile names present."""
+def build_sales_reports(
+    app: Flask, out_dir: Path, days: int, formats: tuple[str, ...] = ("pdf", "excel", "csv")
+) -> dict[str, Built]:
+    """Build the sales report in `formats` over the last `days` days, hostile names present."""
     from webapp.generators.sales_report import build_sales_report
 
     built = {}
@@ -165,7 +176,7 @@ def build_sales_reports(app: Flask, out_dir: Path, days: int) -> dict[str, Built
         date_from, date_to = last_period(days)
         with hostile_customers(on=date_to - timedelta(days=3)):
             expected = sql_sales(date_from, date_to)
-            for fmt in ("pdf", "excel", "csv"):
+            for fmt in formats:
                 params = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
                 recorder = Recorder()
                 result = build_sales_report({**params, "format": fmt}, out_dir, recorder)
@@ -184,6 +195,11 @@ def assert_honest_progress(recorder: Recorder) -> None:
     assert all(isinstance(m, str) and m for _p, m in recorder.calls)
 
 
+def page_texts(path: Path) -> list[str]:
+    """The text of each page of a PDF, as pypdf extracts it (one table cell a line)."""
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
 def read_sales_csv(path: Path) -> list[dict[str, str]]:
     """The sales CSV's rows as dicts (the file starts with a UTF-8 byte-order mark)."""
     from webapp.generators.sales_csv import COLUMNS
@@ -192,3 +208,14 @@ def read_sales_csv(path: Path) -> list[dict[str, str]]:
         reader = csv.DictReader(fh)
         assert tuple(reader.fieldnames or ()) == COLUMNS
         return list(reader)
+
+
+def shown_percent(value: float, number_format: str) -> str:
+    """What Excel shows for a share under a '0.0...%' number format."""
+    decimals = len(number_format.split(".")[1].rstrip("%")) if "." in number_format else 0
+    return f"{value * 100:.{decimals}f}%"
+
+
+def significant_digits(shown: str) -> int:
+    """How many significant digits a shown percentage has: '0.046%' -> 2."""
+    return len(shown.rstrip("%").replace(".", "").lstrip("0"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from datetime import timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +18,14 @@ from tests.reports_fixtures import (
     Built,
     assert_honest_progress,
     build_sales_reports,
+    calendar_weeks,
     read_sales_csv,
+    shown_percent,
+    significant_digits,
 )
 
-SHEETS = ["Summary", "By day", "By product", "By region & channel", "Top customers"]
-DAYS = 120
+SHEETS = ["Summary", "By week", "By product", "By region & channel", "Top customers"]
+DAYS = 120  # over two months and up to a year: shown week by week
 
 
 @pytest.fixture(scope="module")
@@ -44,54 +47,74 @@ def test_excel_has_a_sheet_per_section(built: dict[str, Built]) -> None:
         assert ws.freeze_panes == "A2", ws.title
         assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:"), ws.title
         assert ws["A1"].font.b, ws.title
-    assert [c.value for c in book["By day"][1]][:5] == [
-        "Date",
+    assert [c.value for c in book["By week"][1]][:6] == [
+        "From",
+        "To",
         "Orders",
-        "Revenue",
-        "Tax",
-        "Average order value",
+        "Revenue (USD)",
+        "Tax (USD)",
+        "Average order value (USD)",
     ]
-    assert book["By day"].auto_filter.ref == f"A1:E{DAYS + 1}"
+    rows = len(calendar_weeks(built["excel"].date_from, built["excel"].date_to))
+    assert book["By week"].auto_filter.ref == f"A1:F{rows + 1}"
 
 
 def test_excel_totals_equal_sql(built: dict[str, Built]) -> None:
-    """Totals, daily revenue, product units and region revenue all add up to SQL's sums."""
+    """Totals, weekly revenue, product units and region revenue all add up to SQL's sums."""
     expected = built["excel"].expected
     book = openpyxl.load_workbook(built["excel"].path)
     summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows(min_row=2)}
     assert summary["Orders"] == expected["orders"]
     assert summary["Units sold"] == expected["units"]
-    assert summary["Revenue (before tax)"] == pytest.approx(expected["revenue"] / 100)
-    assert summary["Tax"] == pytest.approx(expected["tax"] / 100)
+    assert summary["Revenue before tax (USD)"] == pytest.approx(expected["revenue"] / 100)
+    assert summary["Tax (USD)"] == pytest.approx(expected["tax"] / 100)
+    assert summary["Currency"] == "USD"
     assert summary["Period from"].date() == built["excel"].date_from
-    by_day = book["By day"]
-    assert sum(column(by_day, "C")) == pytest.approx(expected["revenue"] / 100)
-    assert sum(column(by_day, "B")) == expected["orders"]
-    days = [value.date() for value in column(by_day, "A")]
-    start = built["excel"].date_from
-    assert days == [start + timedelta(days=n) for n in range(DAYS)]
+    by_week = book["By week"]
+    assert sum(column(by_week, "D")) == pytest.approx(expected["revenue"] / 100)
+    assert sum(column(by_week, "C")) == expected["orders"]
+    spans = [
+        (a.date(), b.date())
+        for a, b in zip(column(by_week, "A"), column(by_week, "B"), strict=True)
+    ]
+    assert spans == calendar_weeks(built["excel"].date_from, built["excel"].date_to)
     assert sum(column(book["By product"], "D")) == expected["units"]
     assert sum(column(book["By region & channel"], "D")) == pytest.approx(expected["revenue"] / 100)
     assert len(column(book["Top customers"], "A")) == 20
 
 
 def test_excel_number_and_date_formats(built: dict[str, Built]) -> None:
-    """Money has two decimals, counts thousands separators, dates are date cells."""
+    """Money has two decimals, counts thousands separators, dates are date cells as '1 Mar 2025'."""
     book = openpyxl.load_workbook(built["excel"].path)
-    by_day = book["By day"]
-    assert by_day["A2"].is_date and by_day["A2"].number_format == "yyyy-mm-dd"
-    assert by_day["B2"].number_format == "#,##0" and by_day["B2"].data_type == "n"
-    assert by_day["C2"].number_format == "#,##0.00" and by_day["C2"].data_type == "n"
-    assert book["By product"]["F2"].number_format == "0.0%"
+    by_week = book["By week"]
+    assert by_week["A2"].is_date and by_week["A2"].number_format == "d mmm yyyy"
+    assert by_week["C2"].number_format == "#,##0" and by_week["C2"].data_type == "n"
+    assert by_week["D2"].number_format == "#,##0.00" and by_week["D2"].data_type == "n"
     assert book["Top customers"]["F2"].number_format == "#,##0.00"
+    assert book["By region & channel"]["B2"].value in ("Marketplace", "Phone", "Store", "Web")
+
+
+@pytest.mark.parametrize(
+    ("sheet", "letter"), [("By product", "F"), ("By region & channel", "F"), ("Top customers", "G")]
+)
+def test_excel_shares_show_two_significant_digits(
+    built: dict[str, Built], sheet: str, letter: str
+) -> None:
+    """Every non-zero share reads with at least two significant digits under its format."""
+    ws = openpyxl.load_workbook(built["excel"].path)[sheet]
+    cells = [cell for cell in ws[letter][1:] if cell.value]
+    assert cells
+    for cell in cells:
+        assert cell.number_format.endswith("%")
+        assert significant_digits(shown_percent(cell.value, cell.number_format)) >= 2, cell.value
 
 
 def test_excel_has_charts_and_fitted_columns(built: dict[str, Built]) -> None:
-    """Two charts (revenue by day, by region) and columns sized to their contents."""
+    """Two charts (revenue by week, by region) and columns sized to their contents."""
     with zipfile.ZipFile(built["excel"].path) as archive:
         charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
         assert len(charts) == 2
-        assert b"Revenue by day" in b"".join(archive.read(name) for name in charts)
+        assert b"Revenue by week" in b"".join(archive.read(name) for name in charts)
     ws = openpyxl.load_workbook(built["excel"].path)["Top customers"]
     longest = max(len(value) for value in column(ws, "C"))
     assert ws.column_dimensions["C"].width >= longest * 0.9
@@ -111,7 +134,7 @@ def test_excel_keeps_hostile_names_as_text(built: dict[str, Built]) -> None:
 
 
 def test_csv_is_one_tidy_table(built: dict[str, Built]) -> None:
-    """One header; a section column; totals equal SQL and the daily rows add up to them."""
+    """One header; a section column; totals equal SQL and the weekly rows add up to them."""
     rows = read_sales_csv(built["csv"].path)
     expected = built["csv"].expected
     sections = [row["section"] for row in rows]
@@ -119,7 +142,7 @@ def test_csv_is_one_tidy_table(built: dict[str, Built]) -> None:
     assert set(sections) == {
         "total",
         "excluded",
-        "day",
+        "week",
         "product",
         "region_channel",
         "top_customer",
@@ -129,13 +152,11 @@ def test_csv_is_one_tidy_table(built: dict[str, Built]) -> None:
     assert int(total["units"]) == expected["units"]
     assert Decimal(total["revenue"]) == Decimal(expected["revenue"]) / 100
     assert Decimal(total["tax"]) == Decimal(expected["tax"]) / 100
-    days = [row for row in rows if row["section"] == "day"]
-    assert [row["date"] for row in days][:2] == [
-        built["csv"].date_from.isoformat(),
-        (built["csv"].date_from + timedelta(days=1)).isoformat(),
-    ]
-    assert len(days) == DAYS
-    assert sum(Decimal(row["revenue"]) for row in days) == Decimal(total["revenue"])
+    by_week = [row for row in rows if row["section"] == "week"]
+    spans = [(date.fromisoformat(r["date"]), date.fromisoformat(r["date_to"])) for r in by_week]
+    assert spans == calendar_weeks(built["csv"].date_from, built["csv"].date_to)
+    assert sum(Decimal(row["revenue"]) for row in by_week) == Decimal(total["revenue"])
+    assert sum(int(row["orders"]) for row in by_week) == expected["orders"]
     excluded = {row["status"] for row in rows if row["section"] == "excluded"}
     assert excluded == {"cancelled", "refunded"}
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 
-from webapp.generators.sales_data import Bucket
+from webapp.generators.dates import month_label, short_date
+from webapp.generators.sales_grain import Bucket, PeriodRow
 
 WIDTH = 174 * mm
 HEIGHT = 62 * mm
@@ -22,26 +21,34 @@ def _thousands(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def _caption(drawing: Drawing, text: str) -> None:
-    drawing.add(String(0, HEIGHT - 10, text, fontName="Helvetica-Bold", fontSize=9))
+def _caption(drawing: Drawing, text: str, currency: str) -> None:
+    """'Revenue by week (before tax, USD)' above the chart."""
+    detail = f"before tax, {currency}" if currency else "before tax"
+    drawing.add(String(0, HEIGHT - 10, f"{text} ({detail})", fontName="Helvetica-Bold", fontSize=9))
 
 
-def revenue_by_day_chart(by_day: list[tuple[date, Bucket]], date_from: date) -> Drawing:
-    """A line of revenue (before tax, currency units) for each day of the period."""
+def _axis_label(row: PeriodRow, grain: str) -> str:
+    """A tick under the line: the day or week's first day, or the month."""
+    return month_label(row.start) if grain == "month" else short_date(row.start)
+
+
+def revenue_over_time_chart(rows: list[PeriodRow], grain: str, currency: str) -> Drawing:
+    """A line of revenue (before tax, currency units) for each day, week or month of the period."""
     drawing = Drawing(WIDTH, HEIGHT)
-    _caption(drawing, "Revenue by day (before tax)")
+    _caption(drawing, f"Revenue by {grain}", currency)
     plot = LinePlot()
     plot.x, plot.y = 18 * mm, 10 * mm
-    plot.width, plot.height = WIDTH - 24 * mm, HEIGHT - 24 * mm
-    points = [(float(n), b.revenue_cents / 100) for n, (_day, b) in enumerate(by_day)]
+    plot.width, plot.height = WIDTH - 30 * mm, HEIGHT - 24 * mm
+    points = [(float(n), row.bucket.revenue_cents / 100) for n, row in enumerate(rows)]
     plot.data = [points or [(0.0, 0.0)]]
     plot.lines[0].strokeColor = LINE_COLOUR
     plot.lines[0].strokeWidth = 1
-    last = max(1, len(by_day) - 1)
+    last = max(1, len(rows) - 1)
     plot.xValueAxis.valueMin = 0
     plot.xValueAxis.valueMax = last
     plot.xValueAxis.valueSteps = sorted({round(last * k / 4) for k in range(5)})
-    plot.xValueAxis.labelTextFormat = lambda v: (date_from + timedelta(days=int(v))).isoformat()
+    labels = [_axis_label(row, grain) for row in rows] or [""]
+    plot.xValueAxis.labelTextFormat = lambda v: labels[min(int(v), len(labels) - 1)]
     plot.xValueAxis.labels.fontSize = 7
     top = max((revenue for _n, revenue in points), default=0.0)
     plot.yValueAxis.valueMin = 0
@@ -53,10 +60,10 @@ def revenue_by_day_chart(by_day: list[tuple[date, Bucket]], date_from: date) -> 
     return drawing
 
 
-def region_chart(by_region: list[tuple[str, Bucket]]) -> Drawing:
+def region_chart(by_region: list[tuple[str, Bucket]], currency: str) -> Drawing:
     """Bars of revenue (before tax, currency units) per region."""
     drawing = Drawing(WIDTH, HEIGHT)
-    _caption(drawing, "Revenue by region (before tax)")
+    _caption(drawing, "Revenue by region", currency)
     chart = VerticalBarChart()
     chart.x, chart.y = 18 * mm, 10 * mm
     chart.width, chart.height = WIDTH - 24 * mm, HEIGHT - 24 * mm

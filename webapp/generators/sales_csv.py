@@ -2,11 +2,13 @@
 
 One header line, then one row per figure; the first column, `section`, says which part of the
 report a row belongs to: `total` (one row), `excluded` (cancelled and refunded orders, one row per
-status, not counted in any other row), `day` (every day of the period, zeros included),
-`product`, `region_channel` and `top_customer` (ranked). Columns that do not apply to a section
-are empty. A spreadsheet user filters on `section` to get any part, and every amount sits in the
-same `revenue` and `tax` columns, so sums and pivots work; a file with several tables stacked
-one after another would break both filtering and every CSV importer.
+status, not counted in any other row), then sales over time at the PDF's grain: `day`, `week`
+or `month` rows (every day of the period in exactly one, zeros included; `date` is the row's
+first day and `date_to` its last, both inside the period, so the first and last weeks or months
+may be partial), then `product`, `region_channel` and `top_customer` (ranked). Columns that do
+not apply to a section are empty. A spreadsheet user filters on `section` to get any part, and
+every amount sits in the same `revenue` and `tax` columns, so sums and pivots work; a file with
+several tables stacked one after another would break both filtering and every CSV importer.
 
 Amounts are currency units with two decimals and a dot (no thousands separators), revenue is
 before tax, dates are YYYY-MM-DD. The file is UTF-8 with a byte-order mark so Excel reads
@@ -24,7 +26,7 @@ from webapp.generators.safe_cells import csv_row, money_text
 from webapp.generators.sales_data import Bucket, SalesData
 
 COLUMNS = (
-    "section", "date", "region", "channel", "status", "sku", "product", "category",
+    "section", "date", "date_to", "region", "channel", "status", "sku", "product", "category",
     "rank", "customer_id", "customer", "email", "orders", "units", "revenue", "tax",
 )  # fmt: skip
 
@@ -45,7 +47,9 @@ def sales_rows(data: SalesData) -> list[list[Any]]:
     """Every row of the tidy table, in report order."""
     rows = [_row("total", units=data.units, **_sums(data.totals))]
     rows += [_row("excluded", status=s, **_sums(b)) for s, b in data.excluded.items()]
-    rows += [_row("day", date=day, **_sums(b)) for day, b in data.by_day]
+    rows += [
+        _row(data.grain, date=r.start, date_to=r.end, **_sums(r.bucket)) for r in data.by_period
+    ]
     for p in data.by_product:
         product = {"sku": p.sku, "product": p.name, "category": p.category}
         rows.append(_row("product", **product, units=p.units, revenue=p.revenue_cents))

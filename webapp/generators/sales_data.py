@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, select
 
 from webapp.generators.order_dates import no_data, order_date_range
 from webapp.generators.progress import Tracker
+from webapp.generators.sales_grain import Bucket, PeriodRow, grain_for, group_days
 from webapp.generators.streaming import AnyRow, count_rows, reading, stream
 from webapp.models.sales import CHANNELS, REGIONS, Customer, Order, OrderLine, Product
 
@@ -24,26 +25,6 @@ REVENUE_STATUSES = ("paid", "shipped", "delivered")
 EXCLUDED_STATUSES = ("cancelled", "refunded")
 TOP_CUSTOMERS = 20
 _ID_BATCH = 500
-
-
-@dataclass
-class Bucket:
-    """Orders, revenue (before tax) and tax added up for one group."""
-
-    orders: int = 0
-    revenue_cents: int = 0
-    tax_cents: int = 0
-
-    def add(self, revenue_cents: int, tax_cents: int) -> None:
-        """Count one order."""
-        self.orders += 1
-        self.revenue_cents += revenue_cents
-        self.tax_cents += tax_cents
-
-    @property
-    def average_cents(self) -> int:
-        """Average order value before tax, in cents (0 without orders)."""
-        return round(self.revenue_cents / self.orders) if self.orders else 0
 
 
 @dataclass(frozen=True)
@@ -80,7 +61,8 @@ class SalesData:
     totals: Bucket = field(default_factory=Bucket)
     units: int = 0
     excluded: dict[str, Bucket] = field(default_factory=dict)
-    by_day: list[tuple[date, Bucket]] = field(default_factory=list)
+    grain: str = "day"
+    by_period: list[PeriodRow] = field(default_factory=list)
     by_region_channel: list[tuple[str, str, Bucket]] = field(default_factory=list)
     by_region: list[tuple[str, Bucket]] = field(default_factory=list)
     by_product: list[ProductRow] = field(default_factory=list)
@@ -144,10 +126,10 @@ def collect_sales(date_from: date, date_to: date, tracker: Tracker, end: int) ->
 def _add_orders(tally: _Tally, rows: Sequence[AnyRow]) -> None:
     """Add a chunk of order rows to the running sums."""
     for day, status, region, channel, customer_id, currency, revenue, tax in rows:
+        tally.currencies.add(currency)  # excluded amounts are shown too, in the same currency
         if status not in REVENUE_STATUSES:
             tally.excluded.setdefault(status, Bucket()).add(revenue, tax)
             continue
-        tally.currencies.add(currency)
         tally.totals.add(revenue, tax)
         tally.days[day].add(revenue, tax)
         tally.places[region, channel].add(revenue, tax)
@@ -158,6 +140,7 @@ def _summarise(conn: Connection, tally: _Tally, date_from: date, date_to: date) 
     """Turn the running sums into the report's sections."""
     keys = {(r, c) for r in REGIONS for c in CHANNELS} | set(tally.places)
     by_region_channel = [(r, c, tally.places.get((r, c), Bucket())) for r, c in sorted(keys)]
+    grain = grain_for(date_from, date_to)
     return SalesData(
         date_from=date_from,
         date_to=date_to,
@@ -165,7 +148,8 @@ def _summarise(conn: Connection, tally: _Tally, date_from: date, date_to: date) 
         totals=tally.totals,
         units=sum(tally.units.values()),
         excluded=tally.excluded,
-        by_day=[(day, tally.days.get(day, Bucket())) for day in _each_day(date_from, date_to)],
+        grain=grain,
+        by_period=group_days(tally.days, date_from, date_to, grain),
         by_region_channel=by_region_channel,
         by_region=_regions(by_region_channel),
         by_product=_products(conn, tally.units, tally.product_revenue),
@@ -174,17 +158,10 @@ def _summarise(conn: Connection, tally: _Tally, date_from: date, date_to: date) 
     )
 
 
-def _each_day(date_from: date, date_to: date) -> list[date]:
-    return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
-
-
 def _regions(rows: list[tuple[str, str, Bucket]]) -> list[tuple[str, Bucket]]:
     regions: dict[str, Bucket] = {}
     for region, _channel, bucket in rows:
-        total = regions.setdefault(region, Bucket())
-        total.orders += bucket.orders
-        total.revenue_cents += bucket.revenue_cents
-        total.tax_cents += bucket.tax_cents
+        regions.setdefault(region, Bucket()).absorb(bucket)
     return sorted(regions.items())
 
 

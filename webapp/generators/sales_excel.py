@@ -1,8 +1,10 @@
 """The sales report as an Excel workbook: a sheet per section, typed cells and two charts.
 
 Every sheet has one header row, frozen, with an autofilter over its table and columns fitted to
-their contents. Money is in currency units with two decimals, counts have thousands
-separators, dates are real date cells and shares are percentages.
+their contents. Money is in currency units with two decimals (its headers name the currency),
+counts have thousands separators, dates are real date cells shown as '1 Mar 2025', and shares
+are percentages with enough decimals to tell small ones apart. Sales over time come by day,
+week or month, as in the PDF ("By day", "By week" or "By month").
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from xlsxwriter.worksheet import Worksheet
 from webapp.generators.progress import Tracker
 from webapp.generators.safe_cells import write_cell
 from webapp.generators.sales_data import SalesData
-from webapp.generators.sales_text import excluded_note, revenue_note
+from webapp.generators.sales_grain import partial_note
+from webapp.generators.sales_text import (
+    amounts_note,
+    currency_label,
+    excluded_note,
+    revenue_note,
+    share_decimals,
+    with_currency,
+)
 
 # A column is (header, kind); kind picks the cell format.
 Column = tuple[str, str]
@@ -26,15 +36,31 @@ FORMATS = {
     "text": {},
     "int": {"num_format": "#,##0"},
     "money": {"num_format": "#,##0.00"},
-    "date": {"num_format": "yyyy-mm-dd"},
-    "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
+    "date": {"num_format": "d mmm yyyy"},
+    "datetime": {"num_format": "d mmm yyyy hh:mm"},
     "percent": {"num_format": "0.0%"},
 }
 MAX_WIDTH_PX = 420
+OVER_TIME_SHEETS = {"day": "By day", "week": "By week", "month": "By month"}
 
 
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+def _share_kind(book: Workbook, formats: dict[str, Any], shares: Sequence[float]) -> str:
+    """A percent format with enough decimals for the column's smallest share to read apart.
+
+    One decimal ('0.0%') shows every top customer of a large period as 0.0 % or 0.1 %; the
+    column gets the decimals its smallest non-zero share needs for two significant digits,
+    as the PDF's share columns do (sales_text.share_column).
+    """
+    smallest = min((share for share in shares if share > 0), default=0.0)
+    decimals = share_decimals(100 * smallest)
+    kind = f"percent{decimals}"
+    if kind not in formats:
+        formats[kind] = book.add_format({"num_format": "0." + "0" * decimals + "%"})
+    return kind
 
 
 def _table(
@@ -62,24 +88,27 @@ def _table(
 def _summary(book: Workbook, data: SalesData, formats: dict[str, Any]) -> None:
     """Totals with what they leave out, and the period and time of the report."""
     t = data.totals
+
+    def cur(label: str) -> str:
+        return with_currency(label, data.currencies)
+
     rows: list[tuple[str, Any, str, str]] = [
         ("Period from", data.date_from, "date", ""),
         ("Period to", data.date_to, "date", ""),
         ("Generated at (UTC)", data.generated_at.replace(tzinfo=None), "datetime", ""),
-        ("Currency", ", ".join(data.currencies) or "-", "text", ""),
+        ("Currency", currency_label(data.currencies) or "-", "text", amounts_note(data.currencies)),
         ("Orders", t.orders, "int", "Paid, shipped and delivered orders."),
         ("Units sold", data.units, "int", ""),
-        ("Revenue (before tax)", t.revenue_cents / 100, "money", revenue_note()),
-        ("Tax", t.tax_cents / 100, "money", ""),
-        ("Revenue including tax", (t.revenue_cents + t.tax_cents) / 100, "money", ""),
-        ("Average order value (before tax)", t.average_cents / 100, "money", ""),
+        (cur("Revenue before tax"), t.revenue_cents / 100, "money", revenue_note()),
+        (cur("Tax"), t.tax_cents / 100, "money", ""),
+        (cur("Revenue including tax"), (t.revenue_cents + t.tax_cents) / 100, "money", ""),
+        (cur("Average order value before tax"), t.average_cents / 100, "money", ""),
     ]
     for status, bucket in data.excluded.items():
         note = excluded_note(status)
         rows.append((f"{status.capitalize()} orders (not counted)", bucket.orders, "int", note))
-        rows.append(
-            (f"{status.capitalize()} value (before tax)", bucket.revenue_cents / 100, "money", "")
-        )
+        label = cur(f"{status.capitalize()} value before tax")
+        rows.append((label, bucket.revenue_cents / 100, "money", ""))
     ws = book.add_worksheet("Summary")
     for col, header in enumerate(("Measure", "Value", "Note")):
         ws.write_string(0, col, header, formats["header"])
@@ -92,57 +121,77 @@ def _summary(book: Workbook, data: SalesData, formats: dict[str, Any]) -> None:
     ws.autofit(MAX_WIDTH_PX)
 
 
-def _by_day(book: Workbook, data: SalesData, formats: dict[str, Any]) -> None:
-    """Each day of the period with a line chart of revenue."""
-    columns = [("Date", "date"), ("Orders", "int"), ("Revenue", "money"), ("Tax", "money")]
-    columns.append(("Average order value", "money"))
+def _over_time(book: Workbook, data: SalesData, formats: dict[str, Any]) -> None:
+    """Each day, week or month of the period (as the PDF) with a line chart of revenue."""
+    grain, cur = data.grain, data.currencies
+    dates: list[Column] = (
+        [("Date", "date")] if grain == "day" else [("From", "date"), ("To", "date")]
+    )
+    columns = [*dates, ("Orders", "int"), (with_currency("Revenue", cur), "money")]
+    columns += [(with_currency("Tax", cur), "money")]
+    columns.append((with_currency("Average order value", cur), "money"))
     rows = [
-        (day, b.orders, b.revenue_cents, b.tax_cents, b.average_cents) for day, b in data.by_day
+        (
+            *((r.start,) if grain == "day" else (r.start, r.end)),
+            r.bucket.orders,
+            r.bucket.revenue_cents,
+            r.bucket.tax_cents,
+            r.bucket.average_cents,
+        )
+        for r in data.by_period
     ]
-    ws = _table(book, "By day", columns, rows, formats)
+    name = OVER_TIME_SHEETS[grain]
+    ws = _table(book, name, columns, rows, formats)
     chart = book.add_chart({"type": "line"})
-    last = len(rows)
+    last, revenue_col = len(rows), len(dates) + 1
     chart.add_series(
         {
             "name": "Revenue",
-            "categories": ["By day", 1, 0, last, 0],
-            "values": ["By day", 1, 2, last, 2],
+            "categories": [name, 1, 0, last, 0],
+            "values": [name, 1, revenue_col, last, revenue_col],
         }
     )
-    chart.set_title({"name": "Revenue by day"})
-    chart.set_x_axis({"date_axis": True, "num_format": "yyyy-mm-dd"})
+    chart.set_title({"name": f"Revenue by {grain}"})
+    axis_format = "mmm yyyy" if grain == "month" else "d mmm yyyy"
+    chart.set_x_axis({"date_axis": True, "num_format": axis_format})
     chart.set_y_axis({"num_format": "#,##0"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 720, "height": 320})
     ws.insert_chart(1, len(columns) + 1, chart)
+    if note := partial_note(data.by_period, grain):
+        ws.write_string(18, len(columns) + 1, note)
 
 
 def _by_product(book: Workbook, data: SalesData, formats: dict[str, Any]) -> None:
     """Units and revenue per product, best sellers first."""
     total = data.totals.revenue_cents
+    shares = [_share(p.revenue_cents, total) for p in data.by_product]
     columns = [("SKU", "text"), ("Product", "text"), ("Category", "text"), ("Units", "int")]
-    columns += [("Revenue", "money"), ("Share of revenue", "percent")]
+    columns += [(with_currency("Revenue", data.currencies), "money")]
+    columns += [("Share of revenue", _share_kind(book, formats, shares))]
     rows = [
-        (p.sku, p.name, p.category, p.units, p.revenue_cents, _share(p.revenue_cents, total))
-        for p in data.by_product
+        (p.sku, p.name, p.category, p.units, p.revenue_cents, share)
+        for p, share in zip(data.by_product, shares, strict=True)
     ]
     _table(book, "By product", columns, rows, formats)
 
 
 def _by_region(book: Workbook, data: SalesData, formats: dict[str, Any]) -> None:
     """Region by sales channel, then revenue per region beside it with a column chart."""
-    total = data.totals.revenue_cents
-    columns = [("Region", "text"), ("Channel", "text"), ("Orders", "int"), ("Revenue", "money")]
-    columns += [("Tax", "money"), ("Share of revenue", "percent")]
+    total, cur = data.totals.revenue_cents, data.currencies
+    shares = [_share(b.revenue_cents, total) for _r, _c, b in data.by_region_channel]
+    columns = [("Region", "text"), ("Channel", "text"), ("Orders", "int")]
+    columns += [(with_currency("Revenue", cur), "money"), (with_currency("Tax", cur), "money")]
+    columns += [("Share of revenue", _share_kind(book, formats, shares))]
     rows = [
-        (r, c, b.orders, b.revenue_cents, b.tax_cents, _share(b.revenue_cents, total))
-        for r, c, b in data.by_region_channel
+        (r, c.capitalize(), b.orders, b.revenue_cents, b.tax_cents, share)
+        for (r, c, b), share in zip(data.by_region_channel, shares, strict=True)
     ]
     name = "By region & channel"
     ws = _table(book, name, columns, rows, formats)
     left = len(columns) + 1
     ws.write_string(0, left, "Region", formats["header"])
-    ws.write_string(0, left + 1, "Revenue", formats["header"])
+    ws.write_string(0, left + 1, with_currency("Revenue", cur), formats["header"])
     for n, (region, bucket) in enumerate(data.by_region, start=1):
         write_cell(ws, n, left, region, formats["text"])
         write_cell(ws, n, left + 1, bucket.revenue_cents / 100, formats["money"])
@@ -165,24 +214,18 @@ def _by_region(book: Workbook, data: SalesData, formats: dict[str, Any]) -> None
 def _top_customers(book: Workbook, data: SalesData, formats: dict[str, Any]) -> None:
     """The customers with the most revenue in the period."""
     total = data.totals.revenue_cents
+    shares = [_share(c.revenue_cents, total) for c in data.top_customers]
     columns = [("Rank", "int"), ("Customer", "text"), ("Email", "text"), ("Region", "text")]
-    columns += [("Orders", "int"), ("Revenue", "money"), ("Share of revenue", "percent")]
+    columns += [("Orders", "int"), (with_currency("Revenue", data.currencies), "money")]
+    columns += [("Share of revenue", _share_kind(book, formats, shares))]
     rows = [
-        (
-            c.rank,
-            c.name,
-            c.email,
-            c.region,
-            c.orders,
-            c.revenue_cents,
-            _share(c.revenue_cents, total),
-        )
-        for c in data.top_customers
+        (c.rank, c.name, c.email, c.region, c.orders, c.revenue_cents, share)
+        for c, share in zip(data.top_customers, shares, strict=True)
     ]
     _table(book, "Top customers", columns, rows, formats)
 
 
-SHEETS = (_summary, _by_day, _by_product, _by_region, _top_customers)
+SHEETS = (_summary, _over_time, _by_product, _by_region, _top_customers)
 
 
 def render_excel(data: SalesData, path: Path, tracker: Tracker) -> None:

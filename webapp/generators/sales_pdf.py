@@ -1,152 +1,111 @@
 """The sales report as a PDF (reportlab platypus): title block, charts, long tables, page numbers.
 
-Tables break across pages and repeat their header row on every page; each page carries
-"Page N of M" in its footer, counted once the whole document is laid out.
+Sales over time come by day, week or month depending on the period's length (sales_grain), so
+two years take a few pages, not seventeen. A heading always starts with room for its chart and
+the first rows of its table below it; tables break across pages and repeat their header row.
+Each page carries "Page N of M" in its footer, counted once the whole document is laid out.
+Dates are written as the app writes them; money columns name their currency.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.flowables import Flowable
 
+from webapp.generators import pdf_layout as layout
+from webapp.generators.pdf_layout import MARGIN, ROOM, STYLES, NumberedCanvas
 from webapp.generators.progress import Tracker
-from webapp.generators.sales_charts import region_chart, revenue_by_day_chart
+from webapp.generators.sales_charts import HEIGHT, region_chart, revenue_over_time_chart
 from webapp.generators.sales_data import SalesData
+from webapp.generators.sales_grain import partial_note, row_label
 from webapp.generators.sales_text import (
-    SECTIONS,
+    GRAIN_TITLES,
     TITLE,
+    amounts_note,
     clip,
     count,
+    currency_label,
     excluded_note,
+    moment_text,
     money,
-    percent,
     period_text,
     revenue_note,
+    sections,
+    share_column,
+    with_currency,
 )
 
-MARGIN = 18 * mm
 ROWS_PER_PAGE = 48  # a rough figure, only to spread progress over the pages being laid out
-STYLES = getSampleStyleSheet()
-TABLE_STYLE = TableStyle(
-    [
-        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#5B6B7B")),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F6F8FA")]),
-        ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-)
+MONEY_HEADERS = ("Revenue", "Tax", "Average order")
 
 
-class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
-    """Holds each page back until the end so the footer can say "Page N of M"."""
+class _Canvas(NumberedCanvas):
+    """Pages footed with the report's title."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        """Keep the finished page instead of writing it now."""
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        """Write every page with its footer, now that the page count is known."""
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self.setFont("Helvetica", 8)
-            self.setFillColor(colors.HexColor("#5B6B7B"))
-            self.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {number} of {total}")
-            self.drawString(MARGIN, 10 * mm, TITLE)
-            super().showPage()
-        super().save()
-
-
-def _table(
-    header: Sequence[str], rows: list[list[str]], widths: Sequence[float], left: Sequence[int]
-) -> Table:
-    """A table that breaks across pages and repeats its header row; `left` columns are text."""
-    table = Table([list(header), *rows], colWidths=list(widths), repeatRows=1)
-    table.hAlign = "LEFT"
-    table.setStyle(TABLE_STYLE)
-    table.setStyle(TableStyle([("ALIGN", (i, 0), (i, -1), "LEFT") for i in left]))
-    return table
-
-
-def _heading(text: str) -> Paragraph:
-    return Paragraph(escape(text), STYLES["Heading2"])
-
-
-def _note(text: str) -> Paragraph:
-    return Paragraph(escape(text), STYLES["BodyText"])
+    footer = TITLE
 
 
 def _title_block(data: SalesData) -> list[Flowable]:
-    generated = data.generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    amounts = f"Amounts in {', '.join(data.currencies)}." if data.currencies else "No sales."
     return [
         Paragraph(TITLE, STYLES["Title"]),
-        _note(f"Period: {period_text(data.date_from, data.date_to)}"),
-        _note(f"Generated at {generated}. {amounts}"),
-        _note(revenue_note()),
+        layout.note(f"Period: {period_text(data.date_from, data.date_to)}"),
+        layout.note(
+            f"Generated at {moment_text(data.generated_at)}. {amounts_note(data.currencies)}"
+        ),
+        layout.note(revenue_note()),
         Spacer(1, 4 * mm),
     ]
 
 
 def _totals(data: SalesData) -> list[Flowable]:
-    t = data.totals
+    t, cur = data.totals, data.currencies
     rows = [
         ["Orders", count(t.orders)],
         ["Units sold", count(data.units)],
-        ["Revenue (before tax)", money(t.revenue_cents)],
-        ["Tax", money(t.tax_cents)],
-        ["Revenue including tax", money(t.revenue_cents + t.tax_cents)],
-        ["Average order value (before tax)", money(t.average_cents)],
+        [with_currency("Revenue before tax", cur), money(t.revenue_cents)],
+        [with_currency("Tax", cur), money(t.tax_cents)],
+        [with_currency("Revenue including tax", cur), money(t.revenue_cents + t.tax_cents)],
+        [with_currency("Average order value before tax", cur), money(t.average_cents)],
     ]
     notes = []
     for status, bucket in data.excluded.items():
         rows.append([f"{status.capitalize()} orders (not counted)", count(bucket.orders)])
-        rows.append([f"{status.capitalize()} value (before tax)", money(bucket.revenue_cents)])
-        notes.append(_note(excluded_note(status)))
-    table = _table(["Measure", "Value"], rows, [70 * mm, 40 * mm], (0,))
-    return [_heading(SECTIONS[0]), table, Spacer(1, 2 * mm), *notes]
+        label = with_currency(f"{status.capitalize()} value before tax", cur)
+        rows.append([label, money(bucket.revenue_cents)])
+        notes.append(layout.note(excluded_note(status)))
+    totals = layout.table(["Measure", "Value"], rows, [80 * mm, 40 * mm], (0,))
+    return [*layout.section(sections(data.grain)[0], ROOM, totals), Spacer(1, 2 * mm), *notes]
 
 
-def _by_day(data: SalesData) -> list[Flowable]:
+def _over_time(data: SalesData) -> list[Flowable]:
+    grain, cur = data.grain, data.currencies
     rows = [
         [
-            day.isoformat(),
-            count(b.orders),
-            money(b.revenue_cents),
-            money(b.tax_cents),
-            money(b.average_cents),
+            row_label(row, grain),
+            count(row.bucket.orders),
+            money(row.bucket.revenue_cents),
+            money(row.bucket.tax_cents),
+            money(row.bucket.average_cents),
         ]
-        for day, b in data.by_day
+        for row in data.by_period
     ]
-    header = ["Date", "Orders", "Revenue", "Tax", "Average order"]
-    return [
-        _heading(SECTIONS[1]),
-        revenue_by_day_chart(data.by_day, data.date_from),
-        _table(header, rows, [34 * mm] * 5, (0,)),
-    ]
+    header = [GRAIN_TITLES[grain], "Orders", *(with_currency(h, cur) for h in MONEY_HEADERS)]
+    widths = [42 * mm, 24 * mm, 38 * mm, 34 * mm, 36 * mm]
+    chart = revenue_over_time_chart(data.by_period, grain, currency_label(cur))
+    body: list[Flowable] = [chart]
+    if partial := partial_note(data.by_period, grain):  # under the chart, which dips for them
+        body.append(layout.note(partial))
+    body.append(layout.table(header, rows, widths, (0,)))
+    return layout.section(sections(grain)[1], ROOM + HEIGHT, *body)
 
 
 def _by_product(data: SalesData) -> list[Flowable]:
-    total = data.totals.revenue_cents
+    shares = share_column([p.revenue_cents for p in data.by_product], data.totals.revenue_cents)
     rows = [
         [
             p.sku,
@@ -154,56 +113,61 @@ def _by_product(data: SalesData) -> list[Flowable]:
             clip(p.category, 16),
             count(p.units),
             money(p.revenue_cents),
-            percent(p.revenue_cents, total),
+            share,
         ]
-        for p in data.by_product
+        for p, share in zip(data.by_product, shares, strict=True)
     ]
-    header = ["SKU", "Product", "Category", "Units", "Revenue", "Share"]
-    widths = [22 * mm, 60 * mm, 26 * mm, 20 * mm, 28 * mm, 18 * mm]
-    return [_heading(SECTIONS[2]), _table(header, rows, widths, (0, 1, 2))]
+    header = ["SKU", "Product", "Category", "Units", with_currency("Revenue", data.currencies)]
+    widths = [22 * mm, 56 * mm, 26 * mm, 20 * mm, 32 * mm, 18 * mm]
+    grid = layout.table([*header, "Share"], rows, widths, (0, 1, 2))
+    return layout.section(sections(data.grain)[2], ROOM, grid)
 
 
 def _by_region(data: SalesData) -> list[Flowable]:
-    total = data.totals.revenue_cents
+    cur, places = data.currencies, data.by_region_channel
+    shares = share_column([b.revenue_cents for _r, _c, b in places], data.totals.revenue_cents)
     rows = [
-        [
-            region,
-            channel,
-            count(b.orders),
-            money(b.revenue_cents),
-            money(b.tax_cents),
-            percent(b.revenue_cents, total),
-        ]
-        for region, channel, b in data.by_region_channel
+        [r, c.capitalize(), count(b.orders), money(b.revenue_cents), money(b.tax_cents), share]
+        for (r, c, b), share in zip(places, shares, strict=True)
     ]
-    header = ["Region", "Channel", "Orders", "Revenue", "Tax", "Share"]
-    widths = [28 * mm, 30 * mm, 24 * mm, 32 * mm, 28 * mm, 20 * mm]
-    return [
-        KeepTogether([_heading(SECTIONS[3]), region_chart(data.by_region)]),
-        _table(header, rows, widths, (0, 1)),
+    header = [
+        "Region",
+        "Channel",
+        "Orders",
+        with_currency("Revenue", cur),
+        with_currency("Tax", cur),
     ]
+    widths = [28 * mm, 30 * mm, 20 * mm, 36 * mm, 32 * mm, 20 * mm]
+    chart = region_chart(data.by_region, currency_label(cur))
+    grid = layout.table([*header, "Share"], rows, widths, (0, 1))
+    return layout.section(sections(data.grain)[3], ROOM + HEIGHT, chart, grid)
 
 
 def _top_customers(data: SalesData) -> list[Flowable]:
+    top = data.top_customers
+    shares = share_column([c.revenue_cents for c in top], data.totals.revenue_cents)
     rows = [
         [
             str(c.rank),
-            clip(c.name, 30),
-            clip(c.email, 38),
+            clip(c.name, 26),
+            clip(c.email, 34),
             c.region,
             count(c.orders),
             money(c.revenue_cents),
+            share,
         ]
-        for c in data.top_customers
+        for c, share in zip(top, shares, strict=True)
     ]
-    header = ["#", "Customer", "Email", "Region", "Orders", "Revenue"]
-    widths = [8 * mm, 44 * mm, 60 * mm, 18 * mm, 16 * mm, 28 * mm]
-    return [_heading(SECTIONS[4]), _table(header, rows, widths, (1, 2, 3))]
+    header = ["#", "Customer", "Email", "Region", "Orders"]
+    header += [with_currency("Revenue", data.currencies), "Share"]
+    widths = [8 * mm, 40 * mm, 52 * mm, 18 * mm, 14 * mm, 26 * mm, 16 * mm]
+    grid = layout.table(header, rows, widths, (1, 2, 3))
+    return layout.section(sections(data.grain)[4], ROOM, grid)
 
 
 def render_pdf(data: SalesData, path: Path, tracker: Tracker) -> None:
     """Lay out and write the PDF to `path`, advancing progress page by page up to 99 %."""
-    rows = len(data.by_day) + len(data.by_product) + len(data.by_region_channel) + 40
+    rows = len(data.by_period) + len(data.by_product) + len(data.by_region_channel) + 40
     stage = tracker.stage(tracker.percent, 99, rows // ROWS_PER_PAGE + 3)
 
     def on_page(canvas: Canvas, doc: SimpleDocTemplate) -> None:
@@ -217,11 +181,11 @@ def render_pdf(data: SalesData, path: Path, tracker: Tracker) -> None:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=f"{TITLE} {data.date_from.isoformat()} to {data.date_to.isoformat()}",
+        title=f"{TITLE}, {period_text(data.date_from, data.date_to)}",
         author="Tamam",
         subject=period_text(data.date_from, data.date_to),
     )
-    story = [*_title_block(data), *_totals(data), *_by_day(data), *_by_product(data)]
+    story = [*_title_block(data), *_totals(data), *_over_time(data), *_by_product(data)]
     story += [*_by_region(data), *_top_customers(data)]
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page, canvasmaker=_NumberedCanvas)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page, canvasmaker=_Canvas)
     stage.advance(stage.total, "PDF written")

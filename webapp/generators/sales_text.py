@@ -1,28 +1,32 @@
-"""The sales report's wording and number formats, shared by the PDF, Excel and CSV versions."""
+"""The sales report's wording and number formats, shared by the PDF, Excel and CSV versions.
+
+Dates read as the rest of the app writes them ('1 Mar 2025', '23 Nov 2026, 14:05 UTC'), whatever
+the process's locale.
+"""
 
 from __future__ import annotations
 
+import math
 import unicodedata
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 
+from webapp.generators.dates import days_words, short_date
 from webapp.generators.sales_data import EXCLUDED_STATUSES, REVENUE_STATUSES
 
 TITLE = "Sales report"
-SECTIONS = (
-    "Totals",
-    "Revenue by day",
-    "By product",
-    "By region and sales channel",
-    "Top customers",
-)
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+GRAIN_TITLES = {"day": "Date", "week": "Week", "month": "Month"}
 _EXCLUDED_WHY = {
     "cancelled": "Cancelled orders never took money: left out of every figure.",
     "refunded": "Refunded orders gave the money back: left out of every figure.",
 }
+_MAX_SHARE_DECIMALS = 6
+
+
+def sections(grain: str) -> tuple[str, ...]:
+    """The report's section headings; the second names the grain: 'Revenue by week'."""
+    return ("Totals", f"Revenue by {grain}", "By product", "By region and sales channel",
+            "Top customers")  # fmt: skip
 
 
 def revenue_note() -> str:
@@ -40,16 +44,35 @@ def excluded_note(status: str) -> str:
     return _EXCLUDED_WHY.get(status, f"{status.capitalize()} orders are left out of every figure.")
 
 
-def long_date(value: date) -> str:
-    """A date in words: 1 January 2025."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"  # not locale-dependent
-
-
 def period_text(date_from: date, date_to: date) -> str:
-    """The period in words, both ends included, with its length in days."""
+    """The period, both ends included, with its length: '1 Mar 2025 to 31 Mar 2025 (31 days)'."""
     days = (date_to - date_from).days + 1
-    unit = "day" if days == 1 else "days"
-    return f"{long_date(date_from)} to {long_date(date_to)} ({days:,} {unit})"
+    return f"{short_date(date_from)} to {short_date(date_to)} ({days_words(days)})"
+
+
+def moment_text(moment: datetime) -> str:
+    """A UTC time as the job pages write it: '23 Nov 2026, 14:05 UTC'."""
+    return f"{short_date(moment.date())}, {moment:%H:%M} UTC"
+
+
+def currency_label(currencies: Sequence[str]) -> str:
+    """The currency amounts are in: 'USD', or 'EUR + USD' when the period mixes several."""
+    return " + ".join(currencies)
+
+
+def amounts_note(currencies: Sequence[str]) -> str:
+    """One sentence on the currency of every amount in the report."""
+    if len(currencies) == 1:
+        return f"Amounts in {currencies[0]}."
+    if not currencies:
+        return "No amounts."
+    return f"Amounts mix {', '.join(currencies)}: they are added as they are, not converted."
+
+
+def with_currency(header: str, currencies: Sequence[str]) -> str:
+    """A money column's header with its currency: 'Revenue (USD)'."""
+    label = currency_label(currencies)
+    return f"{header} ({label})" if label else header
 
 
 def money(cents: int) -> str:
@@ -64,9 +87,22 @@ def count(value: int) -> str:
     return f"{value:,}"
 
 
-def percent(part: int, whole: int) -> str:
-    """`part` as a share of `whole`, one decimal: '12.5%'."""
-    return f"{100 * part / whole:.1f}%" if whole else "0.0%"
+def share_decimals(percent_value: float) -> int:
+    """Decimals that show a percentage with two significant digits, one at least: 0.046 -> 3."""
+    if percent_value <= 0:
+        return 1
+    return min(_MAX_SHARE_DECIMALS, max(1, 1 - math.floor(math.log10(percent_value))))
+
+
+def share_column(parts: Sequence[int], whole: int) -> list[str]:
+    """Shares of `whole` for one table column, all with the decimals its smallest one needs.
+
+    One decimal would print every top customer of a long period as '0.1%'; the column instead
+    shows two significant digits of its smallest non-zero share, aligned: '0.140%' ... '0.090%'.
+    """
+    values = [100 * part / whole if whole else 0.0 for part in parts]
+    decimals = share_decimals(min((v for v in values if v > 0), default=0.0))
+    return [f"{value:.{decimals}f}%" for value in values]
 
 
 def clip(text: str, limit: int) -> str:
