@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from
-from tests.reports_fixtures import ensure_sales_data
+from tests.reports_fixtures import ensure_sales_data, last_period
 from webapp.extensions import db
 from webapp.models.job import Job
 from webapp.reports.forms import last_month
@@ -96,15 +96,15 @@ def test_export_form_offers_any_status_and_region(staff_client):
 
 def test_report_is_queued_and_the_job_page_opens_at_once(staff_client, staff, stub_broker):
     """Submitting stores a pending job, sends one message and redirects to the job's page."""
-    ensure_sales_data()  # the period must hold orders (seeded over the last 730 days)
-    response = post_form(
-        staff_client, "/reports/new", date_from="2025-03-01", date_to="2025-03-31", format="excel"
-    )
+    ensure_sales_data()  # the period must hold orders: take it from the seeded ones
+    date_from, date_to = last_period(31)
+    period = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+    response = post_form(staff_client, "/reports/new", **period, format="excel")
     assert response.status_code == 303
     job = db.session.scalars(select(Job)).one()
     assert response.headers["Location"] == f"/jobs/{job.id}"
     assert job.user_id == staff.id and job.type == "sales_report" and job.status == "pending"
-    assert job.input_data == {"date_from": "2025-03-01", "date_to": "2025-03-31", "format": "excel"}
+    assert job.input_data == {**period, "format": "excel"}
     assert stub_broker.queues["reports"].qsize() == 1
     page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "This page follows it as it runs" in page  # said by the live part while it waits
@@ -118,11 +118,12 @@ def test_report_is_queued_and_the_job_page_opens_at_once(staff_client, staff, st
 def test_export_is_queued_with_its_filters(staff_client, stub_broker):
     """The export's status and region reach the job's parameters."""
     ensure_sales_data()
+    date_from, date_to = last_period(31)
     response = post_form(
         staff_client,
         "/exports/new",
-        date_from="2025-01-01",
-        date_to="2025-01-31",
+        date_from=date_from.isoformat(),
+        date_to=date_to.isoformat(),
         status="shipped",
         region="North",
         format="csv",
