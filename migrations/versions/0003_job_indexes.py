@@ -23,7 +23,7 @@ def upgrade():
     op.create_index('idx_status_created', 'jobs', ['status', 'created_at', 'id'])
     op.create_index('idx_type_created', 'jobs', ['type', 'created_at', 'id'])
     op.create_index('idx_type_status_completed', 'jobs', ['type', 'status', 'completed_at'])
-    op.create_index('idx_queue_status_created', 'jobs', ['queue', 'status', 'created_at'])
+    op.create_index('idx_queue_status_created', 'jobs', ['queue', 'status', 'created_at', 'id'])
     op.create_index('idx_message', 'jobs', ['message_id'])
 
 

@@ -22,8 +22,6 @@ from webapp.engine.transitions import claimed_values, event, new_message_id
 from webapp.extensions import db
 from webapp.models.job import PENDING, PROCESSING, Job
 
-# How many of the oldest due jobs the search for an idle user looks at (a bounded index range).
-FAIR_WINDOW = 1000
 # After a search found only busy users, skip the search for this long: a lone user's backlog
 # then costs one index lookup per claim, and a newcomer waits at most this much longer.
 SOLO_MEMO_SECONDS = 1.0
@@ -38,6 +36,7 @@ class Delivery:
 
     row: dict[str, Any] | None
     resend: tuple[str, str, float] | None = None  # (job id, new message id, delay seconds)
+    contended: bool = False  # due work remains but others kept taking it: deliver again
 
 
 def _due(job_type: str, queue: str) -> Any:
@@ -58,19 +57,27 @@ def _due(job_type: str, queue: str) -> Any:
 def _pick(job_type: str, queue: str) -> Any:
     """A scalar subquery: the id of the job that should run next (NULL when nothing is due).
 
-    Evaluated inside the claiming UPDATE, so on SQLite (one writer at a time) two workers never
-    pick the same job; on PostgreSQL the loser of a race matches nothing and picks again.
+    Evaluated inside the claiming UPDATE. On SQLite (one writer at a time) two workers never
+    pick the same job; on PostgreSQL `FOR UPDATE SKIP LOCKED` passes over a job another worker
+    is claiming at that moment.
     """
     key = (queue, job_type)
-    oldest = _due(job_type, queue).with_only_columns(Job.id).limit(1).scalar_subquery()
+    oldest = _due(job_type, queue).with_only_columns(Job.id).limit(1)
+    oldest = oldest.with_for_update(skip_locked=True).scalar_subquery()
     with _memo_lock:
         if _solo_until.get(key, 0.0) > time.monotonic():
             return oldest
     busy = select(Job.user_id).where(
         Job.queue == queue, Job.type == job_type, Job.status == PROCESSING
     )
-    window = _due(job_type, queue).limit(FAIR_WINDOW).subquery()
-    idle_first = select(window.c.id).where(window.c.user_id.not_in(busy)).limit(1).scalar_subquery()
+    idle_first = (
+        _due(job_type, queue)
+        .with_only_columns(Job.id)
+        .where(Job.user_id.not_in(busy))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
     return func.coalesce(idle_first, oldest)
 
 
@@ -127,15 +134,23 @@ def claim_fair(
                 _pass_on(conn, ticket, row["message_id"])
                 return Delivery(dict(row))
             return Delivery(dict(row), _new_ticket(conn, job_id))
-    return Delivery(None)
+    return Delivery(None, contended=True)
 
 
 def _pass_on(conn: Connection, ticket: str, claimed_ticket: str | None) -> None:
-    """The job that held the spent `ticket` takes the claimed job's message (idx_message)."""
-    conn.execute(
-        update(Job)
+    """The job that held the spent `ticket` takes the claimed job's message (idx_message).
+
+    A holder locked by another worker at this moment (it is being claimed) is passed over, so
+    two claims never wait on each other's rows: such a holder is running, or recovery re-sends.
+    """
+    holder = (
+        select(Job.id)
         .where(Job.message_id == ticket, Job.status == PENDING)
-        .values(message_id=claimed_ticket)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    conn.execute(
+        update(Job).where(Job.id == holder, Job.status == PENDING).values(message_id=claimed_ticket)
     )
 
 

@@ -54,6 +54,9 @@ class ProgressReporter:
             raise ClaimLost(self.job_id)
 
 
+_REDELIVERED: dict[str, Any] = {}  # _claim's answer when the message was sent again
+
+
 class _Attempt:
     """An attempt in flight; `ended` once its outcome is on the row (or it lost the claim)."""
 
@@ -78,6 +81,8 @@ def run_job(job_id: str, job_type: str | None = None) -> None:
         deliver_later()  # the message waits for the database; it is not dead-lettered
         return
     database_outage.answered()
+    if row is _REDELIVERED:
+        return
     if row is None:
         _unclaimed(job_id)
         return
@@ -98,6 +103,9 @@ def _claim(job_id: str, job_type: str | None, token: str) -> dict[str, Any] | No
     message = CurrentMessage.get_current_message()
     ticket = message.message_id if message is not None and message.options.get("job") else None
     delivery = fair.claim_fair(job_id, job_type, registry.get(job_type).queue, token, ticket)
+    if delivery.contended:  # other workers kept taking the due jobs first: try again shortly
+        deliver_later()
+        return _REDELIVERED
     if delivery.resend is not None:  # the named job keeps a live message of its own
         named, message_id, delay = delivery.resend
         _send(named, job_type, message_id, delay if delay > 0 else None)

@@ -61,7 +61,7 @@ class Job(db.Model):
         Index("idx_status_created", "status", "created_at", "id"),
         Index("idx_type_created", "type", "created_at", "id"),
         Index("idx_type_status_completed", "type", "status", "completed_at"),
-        Index("idx_queue_status_created", "queue", "status", "created_at"),
+        Index("idx_queue_status_created", "queue", "status", "created_at", "id"),
         Index("idx_message", "message_id"),  # a spent ticket's holder (webapp.engine.fair)
     )
 
