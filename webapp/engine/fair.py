@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from webapp.engine.clock import database_now, db_time
-from webapp.engine.transitions import claimed_values, event, new_message_id
+from webapp.engine.transitions import claim_in, new_message_id
 from webapp.extensions import db
 from webapp.models.job import PENDING, PROCESSING, Job
 
@@ -107,26 +107,11 @@ def claim_fair(
     """
     for _ in range(5):  # two workers may pick the same job: the loser picks again
         with db.engine.begin() as conn:
-            row = (
-                conn.execute(
-                    update(Job)
-                    .where(
-                        Job.id == _pick(job_type, queue),
-                        Job.status == PENDING,
-                        Job.cancel_requested.is_(False),
-                        Job.available_at <= db_time(),
-                    )
-                    .values(**claimed_values(token))
-                    .returning(*Job.__table__.c)
-                )
-                .mappings()
-                .one_or_none()
-            )
+            row = claim_in(conn, _pick(job_type, queue), token)
             if row is None:
                 if conn.scalar(_due(job_type, queue).with_only_columns(Job.id).limit(1)):
                     continue  # lost a race (PostgreSQL): there is more due work
                 return Delivery(None)
-            event(conn, row["id"], "started", row["attempts"], f"Attempt {row['attempts']} started")
             _remember_solo(conn, job_type, queue, row["user_id"])
             if row["message_id"] == ticket or (ticket is None and row["id"] == job_id):
                 return Delivery(dict(row))

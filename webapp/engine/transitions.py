@@ -66,7 +66,7 @@ def _released_values() -> dict[str, Any]:
     return dict(worker_id=None, lease_expires_at=None, updated_at=db_time())
 
 
-def claimed_values(token: str) -> dict[str, Any]:
+def _claimed_values(token: str) -> dict[str, Any]:
     """The columns a claim sets: processing for `token`, one more attempt, a fresh lease."""
     return dict(
         status=PROCESSING,
@@ -80,28 +80,35 @@ def claimed_values(token: str) -> dict[str, Any]:
     )
 
 
+def claim_in(conn: Connection, which: Any, token: str) -> dict[str, Any] | None:
+    """pending -> processing for `token`, attempts + 1, for the job whose id is `which` (a
+    value or a scalar subquery) if it is still pending, due and not cancelled; the row, or None.
+    """
+    row = (
+        conn.execute(
+            update(Job)
+            .where(
+                Job.id == which,
+                Job.status == PENDING,
+                Job.cancel_requested.is_(False),
+                Job.available_at <= db_time(),
+            )
+            .values(**_claimed_values(token))
+            .returning(*Job.__table__.c)
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        return None
+    event(conn, row["id"], "started", row["attempts"], f"Attempt {row['attempts']} started")
+    return dict(row)
+
+
 def claim(job_id: str, token: str) -> dict[str, Any] | None:
     """pending -> processing for this worker, attempts + 1; None when it is not ours to run."""
     with db.engine.begin() as conn:
-        row = (
-            conn.execute(
-                update(Job)
-                .where(
-                    Job.id == job_id,
-                    Job.status == PENDING,
-                    Job.cancel_requested.is_(False),
-                    Job.available_at <= db_time(),
-                )
-                .values(**claimed_values(token))
-                .returning(*Job.__table__.c)
-            )
-            .mappings()
-            .one_or_none()
-        )
-        if row is None:
-            return None
-        event(conn, job_id, "started", row["attempts"], f"Attempt {row['attempts']} started")
-        return dict(row)
+        return claim_in(conn, job_id, token)
 
 
 @dataclass(frozen=True)
