@@ -318,3 +318,61 @@ def test_the_tab_title_and_the_end_announcement_follow_the_status(staff_client, 
     assert 'id="notify-toggle"' not in html  # nothing left to wait for
     row = staff_client.get(f"/jobs/{done.id}/row", headers=HX).get_data(as_text=True)
     assert 'data-job-state="final"' in row and "data-ended=" in row
+
+
+def status_line(html: str) -> str:
+    """The visible text of the live part's status line."""
+    match = re.search(r'<div class="status-line">(.*?)</div>', html, re.S)
+    assert match, "no status line"
+    return visible_text(match.group(0))
+
+
+def test_a_waiting_job_says_its_place_in_line(staff_client, staff):
+    """Alone it is next to start; behind older requests it says its place, page and poll alike."""
+    now = utcnow()
+    first = make_job(staff, "pending", created_at=now - timedelta(minutes=3))
+    assert "Next to start" in status_line(staff_client.get(f"/jobs/{first.id}").get_data(True))
+    make_job(staff, "pending", created_at=now - timedelta(minutes=2))
+    third = make_job(staff, "pending", created_at=now - timedelta(minutes=1))
+    page = status_line(staff_client.get(f"/jobs/{third.id}").get_data(as_text=True))
+    poll = status_line(staff_client.get(f"/jobs/{third.id}/live", headers=HX).get_data(True))
+    assert page.startswith("Pending 3rd in line") and poll == page
+    assert "Next to start" not in page
+
+
+def test_places_read_as_ordinals(staff_client, staff):
+    """2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 22nd: English ordinals at every place."""
+    start = utcnow() - timedelta(hours=1)
+    jobs = [make_job(staff, "pending", created_at=start + timedelta(seconds=i)) for i in range(22)]
+    expected = {2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st"}
+    expected[22] = "22nd"
+    for place, words in expected.items():
+        html = staff_client.get(f"/jobs/{jobs[place - 1].id}/live", headers=HX).get_data(True)
+        assert f"{words} in line" in status_line(html)
+
+
+def test_running_and_final_jobs_have_no_place_in_line(staff_client, staff):
+    """A running job shows its ETA, labelled an estimate, and no place; a final one neither."""
+    running = make_job(
+        staff, "processing", progress=50, started_at=utcnow() - timedelta(minutes=2), attempts=1
+    )
+    line = status_line(staff_client.get(f"/jobs/{running.id}").get_data(as_text=True))
+    assert re.search(r"about 2 minutes left .*UTC \(estimate\)", line), line
+    assert "in line" not in line and "Next to start" not in line
+    done = make_job(staff, "completed")
+    line = status_line(staff_client.get(f"/jobs/{done.id}").get_data(as_text=True))
+    assert line == "Completed"
+
+
+def test_a_waiting_jobs_estimate_is_labelled(staff_client, staff):
+    """With a finished job of its type to go by, a waiting job's ETA says it is an estimate."""
+    now = utcnow()
+    make_job(
+        staff,
+        "completed",
+        created_at=now - timedelta(hours=1),
+        started_at=now - timedelta(hours=1),
+    )  # its completed_at is its created_at: a job that took no time
+    job = make_job(staff, "pending")
+    line = status_line(staff_client.get(f"/jobs/{job.id}/live", headers=HX).get_data(True))
+    assert line.startswith("Pending Next to start any moment now") and "(estimate)" in line

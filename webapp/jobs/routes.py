@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from webapp.engine import registry
-from webapp.engine.eta import estimate_completion
+from webapp.engine.eta import estimate_completion, queue_position
 from webapp.engine.service import get_job_for
 from webapp.extensions import db
 from webapp.jobs import bp
@@ -49,10 +49,11 @@ def page_response(body: str) -> Response:
 
 
 def live_context(job: Job) -> dict[str, Any]:
-    """What the job page's live part needs: the view, the ETA and the timeline."""
+    """What the job page's live part needs: the view, place in line, the ETA and the timeline."""
     return {
         "job": job,
         "view": job_view(job, admin=current_user.is_admin),
+        "position": queue_position(job),
         "eta": estimate_completion(job),
         "timeline": timeline(job.events),
     }
