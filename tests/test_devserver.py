@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import http.cookiejar
+import io
 import os
 import queue
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -105,6 +107,56 @@ def test_procfile_has_every_process() -> None:
     assert lines["worker"].startswith("python -m tasks.keep_running -- dramatiq tasks.worker ")
     assert "--queues" not in lines["worker"]
     assert lines["scheduler"] == "python -m tasks.scheduler"
+
+
+def test_job_page_polls_are_not_echoed_and_do_not_count_as_noise() -> None:
+    """Under `make run` a poll's access-log line is dropped; other lines, failed polls included,
+    are echoed and make the output not quiet."""
+    sink = io.BytesIO()
+    output = devserver.Output(sink)
+    output.last_line_at -= 10  # quiet for 10 s
+    poll = (
+        b"12:00:01 web.1 | 127.0.0.1 - - [23/Nov/2026:12:00:01 +0000] "
+        b'"GET /jobs/job-20261123-abc/live HTTP/1.1" 200 2345 "-" "Mozilla/5.0"\n'
+    )
+    output.line(poll)
+    output.line(poll.replace(b"/live", b"/row"))
+    assert sink.getvalue() == b"" and output.quiet_for() >= 10
+    failed = poll.replace(b'" 200 ', b'" 500 ')
+    page = poll.replace(b"/jobs/job-20261123-abc/live", b"/jobs/job-20261123-abc")
+    output.line(failed)
+    output.line(page)
+    assert sink.getvalue() == failed + page and output.quiet_for() < 10
+
+
+def test_the_banner_waits_for_every_process_and_for_quiet(monkeypatch) -> None:
+    """Web answering is not enough: the banner follows the line printed when the last process
+    is up (here on the third check), once the output has gone quiet."""
+    monkeypatch.setattr(devserver, "QUIET_SECONDS", 0.3)
+    sink = io.BytesIO()
+    output = devserver.Output(sink)
+    checks: list[bool] = []
+
+    def settled() -> bool:
+        checks.append(len(checks) == 2)
+        if checks[-1]:
+            output.line(b"scheduler.1 | This scheduler now runs the maintenance\n")
+        return checks[-1]
+
+    class Honcho:
+        def poll(self) -> None:
+            return None
+
+    with socket.create_server(("127.0.0.1", 0)) as web:
+        port = web.getsockname()[1]
+        notice = devserver.AdminNotice(email="admin@example.com", password="once-only")
+        honcho = Honcho()  # stands in for the running honcho: never exits
+        args = ("127.0.0.1", port, "http://x", notice, honcho, output, settled)
+        devserver.announce_when_ready(*args)  # type: ignore[arg-type]
+    printed = sink.getvalue().decode()
+    assert checks[:3] == [False, False, True]
+    assert printed.index("now runs the maintenance") < printed.index("Tamam is running")
+    assert printed.rstrip().endswith("=" * 72) and "once-only" in printed
 
 
 class Runner:
@@ -273,6 +325,9 @@ def test_make_run_serves_then_stops_everything(runner_env: dict[str, str]) -> No
         first.wait_for(r"Started an embedded Redis on redis://127\.0\.0\.1:\d+/0")
         first.wait_for(r"Seeded \d+ customers, \d+ products, 300 orders")
         first.wait_for(rf"Tamam is running: {re.escape(base)}")
+        before_banner = "".join(first.output)  # every process's start-up lines come first
+        assert "Worker process is ready for action" in before_banner
+        assert "This scheduler now runs the maintenance" in before_banner
         first.wait_for(r"Sign in as owner@example\.com with the ADMIN_PASSWORD you set\.")
         with urllib.request.urlopen(f"{base}/healthz", timeout=10) as health:
             assert health.status == 200

@@ -170,3 +170,16 @@ def test_development_finds_the_running_embedded_redis(tmp_path):
     assert prod["REDIS_URL"] == "redis://127.0.0.1:6379/0"
     given = load_settings({"INSTANCE_DIR": str(tmp_path), "REDIS_URL": "redis://elsewhere:1/0"})
     assert given["REDIS_URL"] == "redis://elsewhere:1/0"
+
+
+def test_base_url_follows_port_unless_set(tmp_path: Path) -> None:
+    """Links in emails point at the port the web process listens on, unless BASE_URL says where."""
+    assert load_settings({"INSTANCE_DIR": str(tmp_path)})["BASE_URL"] == "http://127.0.0.1:5000"
+    on_5001 = load_settings({"INSTANCE_DIR": str(tmp_path), "PORT": "5001"})
+    assert on_5001["BASE_URL"] == "http://127.0.0.1:5001"
+    given = load_settings(
+        {"INSTANCE_DIR": str(tmp_path), "PORT": "5001", "BASE_URL": "https://tamam.example.com/"}
+    )
+    assert given["BASE_URL"] == "https://tamam.example.com"
+    with pytest.raises(ConfigError, match="PORT must be a whole number"):
+        load_settings({"INSTANCE_DIR": str(tmp_path), "PORT": "http"})

@@ -13,6 +13,10 @@ dramatiq; on Linux dramatiq then gets SIGTERM from the kernel (PR_SET_PDEATHSIG)
 a second or two. This runner makes itself their subreaper (PR_SET_CHILD_SUBREAPER), so such
 orphans become its children, and it waits for them (SIGKILL after 10 s) before it stops Redis and
 returns: when `make run` ends, nothing it started is still running.
+
+The sign-in banner comes last: it waits until the web process answers, a worker writes its
+heartbeat, the scheduler holds the maintenance lease, and their start-up lines have stopped. The job
+pages' once-a-second polls are not echoed (their access-log lines would bury everything else).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +32,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -42,6 +48,10 @@ DEFAULT_DEMO_ORDERS = 100_000
 PROCESSES = ("web", "worker", "scheduler")  # not `release`: the runner migrates itself
 PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
 LEFTOVER_GRACE_SECONDS = 10.0
+QUIET_SECONDS = 1.5  # start-up is over once the processes have printed nothing for this long
+SETTLE_LIMIT_SECONDS = 30.0  # the banner waits for that at most this long after web answers
+# A successful poll of a job's live part or row, in gunicorn's access log: not echoed.
+POLL_LINE = re.compile(rb'"GET /jobs/[^/" ]+/(?:live|row) HTTP/[\d.]+" 200 ')
 
 
 @dataclass
@@ -59,6 +69,41 @@ def say(message: str = "") -> None:
     """Print a line of the runner's own output at once; a closed terminal is not an error."""
     with contextlib.suppress(OSError):
         print(message, flush=True)
+
+
+class Output:
+    """The terminal shared by honcho's lines and the banner: one writer at a time."""
+
+    def __init__(self, sink: IO[bytes] | None) -> None:
+        self.sink = sink
+        self.lock = threading.Lock()
+        self.last_line_at = time.monotonic()
+
+    def _write(self, data: bytes) -> None:
+        if self.sink is None:
+            return
+        try:
+            self.sink.write(data)
+            self.sink.flush()
+        except OSError:
+            self.sink = None  # the terminal is gone: keep draining, stop writing
+
+    def line(self, data: bytes) -> None:
+        """Echo one line from honcho, unless it is a poll's access-log line."""
+        if POLL_LINE.search(data):
+            return  # once a second per open job page: neither shown nor counted as noise
+        with self.lock:
+            self.last_line_at = time.monotonic()
+            self._write(data)
+
+    def say(self, text: str) -> None:
+        """Print the runner's own text between honcho's lines, never inside one."""
+        with self.lock:
+            self._write(text.encode() + b"\n")
+
+    def quiet_for(self) -> float:
+        """Seconds since the last line echoed."""
+        return time.monotonic() - self.last_line_at
 
 
 def redact(url: str) -> str:
@@ -176,10 +221,53 @@ def banner(url: str, notice: AdminNotice, ready: bool) -> str:
     return "\n".join(lines)
 
 
+def everything_started(app: Flask) -> Callable[[], bool]:
+    """A check that is true once a worker beats and a scheduler holds the maintenance lease.
+
+    Both are rows in the database: a worker process writes its heartbeat as it boots, and the
+    scheduler takes the lease on its first recovery pass, a few seconds after it starts.
+    """
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from webapp.engine.clock import db_time
+    from webapp.extensions import db
+    from webapp.models.job import SchedulerLease, WorkerHeartbeat
+
+    fresh = -2 * float(app.config["WORKER_HEARTBEAT_SECONDS"])
+
+    def started() -> bool:
+        with app.app_context():
+            try:
+                lease = select(SchedulerLease.holder).where(SchedulerLease.expires_at > db_time())
+                worker = select(WorkerHeartbeat.id).where(
+                    WorkerHeartbeat.last_seen_at >= db_time(fresh)
+                )
+                return None not in (db.session.scalar(lease), db.session.scalar(worker.limit(1)))
+            except SQLAlchemyError:
+                return False  # e.g. the database is busy: ask again on the next round
+            finally:
+                db.session.remove()
+
+    return started
+
+
 def announce_when_ready(
-    host: str, port: int, url: str, notice: AdminNotice, honcho: subprocess.Popen[bytes]
+    host: str,
+    port: int,
+    url: str,
+    notice: AdminNotice,
+    honcho: subprocess.Popen[bytes],
+    output: Output,
+    settled: Callable[[], bool],
 ) -> None:
-    """Wait (in a thread) until the web process accepts connections, then print the banner."""
+    """Wait (in a thread) until everything has started and gone quiet, then print the banner.
+
+    So the one-time password is the last thing on the screen, not scrolled away by the
+    processes' start-up lines: first the web process accepts connections, then `settled()`
+    (a worker beats, the scheduler holds its lease), then nothing has been printed for
+    QUIET_SECONDS. Past SETTLE_LIMIT_SECONDS the banner is printed anyway.
+    """
     deadline = time.monotonic() + 60
     ready = False
     while honcho.poll() is None and time.monotonic() < deadline:
@@ -187,8 +275,15 @@ def announce_when_ready(
             ready = True
             break
         time.sleep(0.2)  # polling a child process's port; nothing to wait on instead
+    limit = time.monotonic() + SETTLE_LIMIT_SECONDS
+    started = False
+    while ready and honcho.poll() is None and time.monotonic() < limit:
+        started = started or settled()
+        if started and output.quiet_for() >= QUIET_SECONDS:
+            break
+        time.sleep(0.2)  # polling other processes' progress; nothing to wait on instead
     if honcho.poll() is None:
-        say(banner(url, notice, ready))
+        output.say(banner(url, notice, ready))
 
 
 def child_environment(redis_url: str, port: int, bind_host: str) -> dict[str, str]:
@@ -222,21 +317,16 @@ def honcho_command(port: int, procfile: Path = PROJECT_ROOT / "Procfile") -> lis
     ]
 
 
-def pump(source: IO[bytes]) -> None:
-    """Copy honcho's output to ours; if ours is gone (terminal closed), keep draining it."""
-    sink: IO[bytes] | None = sys.stdout.buffer
+def pump(source: IO[bytes], output: Output) -> None:
+    """Copy honcho's output to ours line by line; if ours is gone, keep draining it."""
     for line in source:
-        if sink is None:
-            continue
-        try:
-            sink.write(line)
-            sink.flush()
-        except OSError:
-            sink = None
+        output.line(line)
     source.close()
 
 
-def run_honcho(env: dict[str, str], port: int, url: str, notice: AdminNotice) -> int:
+def run_honcho(
+    env: dict[str, str], port: int, url: str, notice: AdminNotice, settled: Callable[[], bool]
+) -> int:
     """Run the processes until they stop or we are told to stop; 0 after Ctrl-C or SIGTERM.
 
     honcho gets its own session, so a closed terminal (SIGHUP) or a broken output pipe cannot
@@ -251,7 +341,8 @@ def run_honcho(env: dict[str, str], port: int, url: str, notice: AdminNotice) ->
         start_new_session=True,
     )
     assert honcho.stdout is not None
-    copier = threading.Thread(target=pump, args=(honcho.stdout,), daemon=True)
+    output = Output(sys.stdout.buffer)
+    copier = threading.Thread(target=pump, args=(honcho.stdout, output), daemon=True)
     copier.start()
     stopping: list[int] = []
 
@@ -266,7 +357,7 @@ def run_honcho(env: dict[str, str], port: int, url: str, notice: AdminNotice) ->
     threading.Thread(
         target=announce_when_ready,
         args=(probe, port, url),
-        kwargs={"notice": notice, "honcho": honcho},
+        kwargs={"notice": notice, "honcho": honcho, "output": output, "settled": settled},
         daemon=True,
     ).start()
     code = honcho.wait()
@@ -377,7 +468,7 @@ def main() -> int:
         env = child_environment(os.environ["REDIS_URL"], port, bind_host)
         say(f"Starting {', '.join(PROCESSES)} with honcho on {url} ...")
         adopting = become_subreaper()
-        code = run_honcho(env, port, url, notice)
+        code = run_honcho(env, port, url, notice, everything_started(app))
         if adopting:
             keep = {redis.process.pid} if redis is not None and redis.process else set()
             if killed := wait_for_leftovers(keep):

@@ -98,6 +98,7 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
     storage_dir = Path(env.get("STORAGE_DIR") or instance / "storage").resolve()
     remember_days = _int(env, "REMEMBER_DAYS", 14)
     mail_port = _int(env, "MAIL_PORT", 587)
+    web_port = _int(env, "PORT", 5000)
 
     return {
         "TAMAM_ENV": tamam_env,
@@ -108,7 +109,8 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "REDIS_URL": env.get("REDIS_URL")
         or (_dev_redis_url(instance) if development else "redis://127.0.0.1:6379/0"),
         "STORAGE_DIR": str(storage_dir),
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Links in emails: unset, they point at this machine's web process on PORT.
+        "BASE_URL": (env.get("BASE_URL") or f"http://127.0.0.1:{web_port}").rstrip("/"),
         # Sessions and cookies.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -72,12 +72,16 @@ def connect(config: Mapping[str, Any]) -> smtplib.SMTP:
 
 
 def write_to_outbox(message: EmailMessage) -> Path:
-    """Development: keep the message as an .eml file and print it to the console log."""
+    """Development: keep the message as an .eml file; log one line saying where it is.
+
+    Only who, what and where: the body holds a signed download link, which stays in the file.
+    """
     outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
     path = outbox / f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.eml"
     partial = path.with_suffix(".part")  # a reader of the folder never sees half a message
     partial.write_bytes(bytes(message))
     partial.replace(path)
-    log.info("Mail to %s written to %s (no MAIL_SERVER set):\n%s", message["To"], path, message)
+    to, subject = message["To"], message["Subject"]
+    log.info("Mail to %s, %r, written to %s (no MAIL_SERVER set)", to, subject, path)
     return path
