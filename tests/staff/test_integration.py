@@ -65,7 +65,7 @@ def test_sales_report_pdf_through_the_page(app, staff_client, staff):
     job = wait_for(job_id, lambda j: j.is_final, timeout=60)
     assert job.status == "completed", (job.error_code, job.error_message, job.error_details)
     row = staff_client.get(f"/jobs/{job_id}/row", headers=HX).get_data(as_text=True)
-    assert "hx-trigger" not in row and 'aria-valuenow="100"' in row
+    assert "hx-trigger" not in row and f'id="download-{job_id}"' in row  # a final row: its result
     reader = PdfReader(io.BytesIO(download(staff_client, job_id)))
     text = "".join(page.extract_text() for page in reader.pages)
     assert len(reader.pages) >= 1 and "Sales" in text
