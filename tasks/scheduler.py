@@ -94,6 +94,7 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s"
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per run
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the app's set-up lines
     from webapp import create_app
 
     maintenance = Maintenance(create_app())

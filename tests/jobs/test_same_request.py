@@ -45,3 +45,10 @@ def test_jobs_can_be_named(stub_broker, staff):
     with pytest.raises(ParamError) as refused:
         service.submit(staff, "ping", {}, name="x" * 121)
     assert refused.value.field == "name"
+
+
+def test_run_again_keeps_the_name(stub_broker, staff):
+    """'Run again' makes a job with the same name, so the two read alike in the list."""
+    job = service.submit(staff, "ping", {}, name="Board pack")
+    again = service.run_again(staff, db.session.get(Job, job.id))
+    assert db.session.get(Job, again.id).name == "Board pack"

@@ -140,5 +140,5 @@ def retry_job(job: Job) -> Job:
 
 
 def run_again(user: User, job: Job) -> Job:
-    """A new job of the same type with the same parameters, owned by `user`."""
-    return submit(user, job.type, job.input_data)
+    """A new job of the same type, parameters and name, owned by `user`."""
+    return submit(user, job.type, job.input_data, name=job.name)
