@@ -1,11 +1,26 @@
-"""The signed-in home page."""
+"""The signed-in home page: the staff's start."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, url_for
+from flask_login import current_user
+
+from webapp.jobs.present import job_view
+from webapp.main import start
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/home")
 def home() -> str:
-    """The landing page after sign-in."""
-    return render_template("main/home.html")
+    """Running jobs with live bars, ready downloads, recent failures and the two forms."""
+    # My jobs' one poll for all its rows, where it exists; before it, each row polls itself.
+    live = "jobs.live_rows" in current_app.view_functions
+    return render_template(
+        "main/home.html",
+        running=[job_view(job, admin=current_user.is_admin) for job in start.running(current_user)],
+        ready=start.ready_downloads(current_user),
+        failures=start.recent_failures(current_user),
+        section_size=start.SECTION_SIZE,
+        failure_days=start.FAILURE_DAYS,
+        show_owner=current_user.is_admin,  # as in the rows the polls return
+        live_url=url_for("jobs.live_rows") if live else None,
+    )
