@@ -7,12 +7,16 @@ parameter.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Collection, Mapping
+from datetime import date
 from typing import TypeVar
 
 T = TypeVar("T")
 
-MAX_LENGTH = 200  # no query parameter of this app needs more
+MAX_LENGTH = 200  # no query parameter of this app needs more (lists set their own bound)
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class BadQuery(ValueError):
@@ -74,3 +78,48 @@ def choice_arg(args: Mapping[str, str], name: str, choices: Collection[str]) -> 
 def text_arg(args: Mapping[str, str], name: str, *, max_length: int = MAX_LENGTH) -> str:
     """?name= as text of at most `max_length` characters, or "" when absent (caller checks it)."""
     return parsed_arg(args, name, str, max_length=max_length) or ""
+
+
+def parse_day(text: str) -> date:
+    """A calendar day written YYYY-MM-DD (ASCII digits); ValueError otherwise."""
+    if not DAY.fullmatch(text):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("must be a real date written YYYY-MM-DD") from None
+
+
+def date_arg(args: Mapping[str, str], name: str) -> date | None:
+    """?name= as a date (YYYY-MM-DD), or None when absent."""
+    return parsed_arg(args, name, parse_day, max_length=10)
+
+
+def search_arg(args: Mapping[str, str], name: str, *, max_length: int = MAX_LENGTH) -> str:
+    """?name= as search text: spaces collapsed, no control characters, "" when absent."""
+
+    def clean(text: str) -> str:
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
+            raise ValueError("must not contain control characters")
+        return " ".join(text.split())
+
+    return parsed_arg(args, name, clean, max_length=max_length) or ""
+
+
+def list_arg(
+    args: Mapping[str, str],
+    name: str,
+    parse_item: Callable[[str], T],
+    *,
+    max_items: int,
+    max_length: int,
+) -> list[T]:
+    """?name=a,b,c with each item read by `parse_item`; [] when absent, at most `max_items`."""
+
+    def parse(text: str) -> list[T]:
+        items = text.split(",")
+        if len(items) > max_items:
+            raise ValueError(f"may list at most {max_items} items")
+        return [parse_item(item) for item in items]
+
+    return parsed_arg(args, name, parse, max_length=max_length) or []

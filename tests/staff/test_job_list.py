@@ -163,26 +163,30 @@ def test_admins_see_everyone_and_filter_by_owner(admin_client, staff, other_staf
     assert rows_of(html) == [theirs.id]
 
 
-def test_a_running_row_polls_itself(staff_client, staff):
-    """The row partial alone, with hx-get + every 1s + outerHTML while the job runs."""
+def test_a_running_row_is_kept_live_by_the_list_not_by_itself(staff_client, staff):
+    """The row partial alone: no poll of its own (the list polls once for all), its bar and a
+    version token the list's poll sends back."""
     job = make_job(staff, "processing", progress=45, message="Reading orders")
     response = staff_client.get(f"/jobs/{job.id}/row", headers=HX)
     body = response.get_data(as_text=True).strip()
     assert response.status_code == 200 and body.startswith(f'<tr id="job-{job.id}"')
     assert body.endswith("</tr>") and "<html" not in body
-    assert f'hx-get="/jobs/{job.id}/row"' in body
-    assert 'hx-trigger="every 1s"' in body and 'hx-swap="outerHTML"' in body
+    assert "hx-get" not in body and "hx-trigger" not in body and "hx-swap-oob" not in body
+    assert re.search(r'data-version="[0-9a-f]{12}"', body)
     assert 'role="progressbar" aria-valuenow="45"' in body
     assert 'aria-valuemin="0" aria-valuemax="100"' in body and "aria-label=" in body
     assert "45&nbsp;%" in body and "Reading orders" in body and "pct-45" in body
+    page = staff_client.get("/jobs").get_data(as_text=True)
+    assert 'id="job-list" class="job-list" data-live-url="/jobs/live"' in page
 
 
 @pytest.mark.parametrize("status", ["completed", "failed", "cancelled"])
 def test_a_final_row_stops_polling(staff_client, staff, status):
-    """A final job's row carries no trigger, so its poll stops by itself."""
+    """A final job's row says so (data-job-state="final"): the list's poll leaves it out."""
     job = make_job(staff, status, error_code=NO_DATA if status == "failed" else None)
     body = staff_client.get(f"/jobs/{job.id}/row", headers=HX).get_data(as_text=True)
     assert "hx-trigger" not in body and "hx-get" not in body
+    assert 'data-job-state="final"' in body
     if status == "completed":
         assert "/download/" in body and "Download" in body
     if status == "failed":

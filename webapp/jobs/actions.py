@@ -1,18 +1,21 @@
-"""What can be done to a job: cancel it, run it again, get a fresh download link (all POST)."""
+"""What can be done to a job: cancel it, run it again, name it, get a fresh download link (POST)."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import update
 from werkzeug.wrappers import Response
 
 from webapp.engine import service
+from webapp.engine.clock import db_time
 from webapp.engine.describe import type_label
 from webapp.engine.errors import JobStateError, ParamError
 from webapp.engine.links import file_name_of, result_file, signed_download_url
+from webapp.extensions import db
 from webapp.jobs import bp
 from webapp.jobs.routes import htmx_target, live_context, load_job, page_response
-from webapp.models.job import COMPLETED
+from webapp.models.job import COMPLETED, Job
 
 SEE_OTHER = 303
 RUN_AS = ("owner", "me")  # whose a run again is, when an admin runs someone else's job
@@ -73,3 +76,22 @@ def fresh_link(job_id: str) -> Response | tuple[str, int]:
     if result_file(job) is None:
         return render_template("downloads/result_expired.html", job=job), 410
     return redirect(signed_download_url(job), SEE_OTHER)
+
+
+@bp.post("/<job_id>/name")
+def rename(job_id: str) -> Response:
+    """The owner names the job (or clears its name) to tell it apart in the list."""
+    job = load_job(job_id)
+    if job.user_id != current_user.id:
+        abort(403, description="Only the job's owner can name it.")
+    try:
+        label = service.clean_name(request.form.get("name", ""))
+    except ParamError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
+    db.session.execute(
+        update(Job).where(Job.id == job.id).values(name=label, updated_at=db_time())
+    )  # only these two columns: a running attempt's own updates are untouched
+    db.session.commit()
+    flash(f"Named “{label}”." if label else "The name is cleared.", "success")
+    return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)

@@ -1,11 +1,15 @@
-"""My jobs, newest first, by keyset on (created_at, id): fast at any depth (idx_user_created)."""
+"""My jobs, newest first, by keyset on (created_at, id): fast at any depth (idx_user_created).
+
+Filters: status, type, owner (admins), a day range on the request time (UTC days, read through
+the same (created_at, id) indexes) and a case-insensitive search in the jobs' names.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import String, exists, literal, select, tuple_
@@ -16,7 +20,7 @@ from webapp.extensions import db
 from webapp.models.job import STATUSES, Job
 from webapp.models.types import UTCDateTime
 from webapp.models.user import User
-from webapp.query import choice_arg, int_arg, parse_int, parsed_arg
+from webapp.query import BadQuery, choice_arg, date_arg, int_arg, parse_int, parsed_arg, search_arg
 
 PAGE_SIZE = 25
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -26,6 +30,7 @@ MAX_MICROS = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - EPOCH) //
 # Job ids are `job-YYYYMMDD-` and URL-safe base64 (new_job_id).
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,50}")
 CURSOR_SHAPE = "must look like <microseconds>.<job id>, as in the list's own links"
+SEARCH_MAX = 120  # a name is at most 120 characters: a longer search can match nothing
 
 
 @dataclass(frozen=True)
@@ -73,25 +78,45 @@ class JobFilters:
     status: str = ""
     type: str = ""
     owner: int | None = None
+    q: str = ""
+    day_from: date | None = None
+    day_to: date | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], user: User) -> JobFilters:
-        """Read ?status=&type=&owner= (owner for admins only: staff only ever see their own)."""
+        """Read ?status=&type=&owner=&q=&from=&to= (owner for admins only)."""
+        day_from, day_to = date_arg(args, "from"), date_arg(args, "to")
+        if day_from and day_to and day_to < day_from:
+            raise BadQuery("to", "must not be before ?from=")
         return cls(
             status=choice_arg(args, "status", STATUSES),
             type=choice_arg(args, "type", [jt.name for jt in registry.all_types()]),
             owner=int_arg(args, "owner", minimum=1) if user.is_admin else None,
+            q=search_arg(args, "q", max_length=SEARCH_MAX),
+            day_from=day_from,
+            day_to=day_to,
         )
 
     def query_args(self) -> dict[str, str]:
         """The filters as query parameters, for links that keep them."""
-        args = {"status": self.status, "type": self.type, "owner": str(self.owner or "")}
+        args = {
+            "status": self.status,
+            "type": self.type,
+            "owner": str(self.owner or ""),
+            "q": self.q,
+            "from": self.day_from.isoformat() if self.day_from else "",
+            "to": self.day_to.isoformat() if self.day_to else "",
+        }
         return {name: value for name, value in args.items() if value}
 
     @property
     def active(self) -> bool:
         """True when any filter narrows the list."""
         return bool(self.query_args())
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 @dataclass
@@ -111,6 +136,12 @@ def _filtered(user: User, filters: JobFilters) -> Any:
         query = query.where(Job.type == filters.type)
     if filters.owner is not None:
         query = query.where(Job.user_id == filters.owner)
+    if filters.day_from is not None:
+        query = query.where(Job.created_at >= _midnight(filters.day_from))
+    if filters.day_to is not None and filters.day_to < date.max:
+        query = query.where(Job.created_at < _midnight(filters.day_to + timedelta(days=1)))
+    if filters.q:
+        query = query.where(Job.name.icontains(filters.q, autoescape=True))
     return query
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from webapp.engine.describe import describe_params, summary, type_label
 from webapp.engine.errors import ERROR_CODES, GENERATION_FAILED, UNEXPECTED
@@ -14,7 +15,7 @@ from webapp.engine.links import download_url_if_available, file_name_of, result_
 from webapp.engine.serialize import error_document
 from webapp.models.job import FAILED, Job, JobEvent
 from webapp.models.types import utcnow
-from webapp.templating import time_element
+from webapp.templating import exact_words, time_element
 
 # Codes whose details are a raw exception: shown to admins only.
 RAW_DETAILS = {UNEXPECTED, GENERATION_FAILED}
@@ -56,6 +57,49 @@ def eta_tag(moment: datetime | None) -> Markup:
     if moment is None:
         return Markup("")
     return time_element(moment, eta_words(moment), css="eta")
+
+
+def duration_words(seconds: float) -> str:
+    """'8 s', '2 min 5 s', '1 h 20 min', '3 d 4 h': a duration at a glance."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs and minutes < 10 else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def clock_tag(moment: datetime | None) -> Markup:
+    """<time> with the time of day, then the day and zone under it (app.js localises both)."""
+    if moment is None:
+        return Markup('<span class="muted">—</span>')
+    at = moment.astimezone(UTC)
+    iso = at.isoformat().replace("+00:00", "Z")
+    return Markup(
+        f'<time class="clock" datetime="{escape(iso)}" title="{escape(exact_words(at))}">'
+        f'<span class="clock-time">{at:%H:%M}</span> '
+        f'<small class="clock-day">{at.day} {at:%b %Y}, UTC</small></time>'
+    )
+
+
+def row_version(job: Job) -> str:
+    """A short token that changes whenever anything a row or the live part shows changes."""
+    facts = (
+        job.status,
+        job.progress,
+        job.message,
+        job.cancel_requested,
+        job.name,
+        job.updated_at.isoformat() if job.updated_at else "",
+        job.purged_at.isoformat() if job.purged_at else "",
+        job.attempts,
+    )
+    return hashlib.blake2b(repr(facts).encode(), digest_size=6).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -118,6 +162,42 @@ class JobView:
     file_name: str | None
     error: dict[str, Any] | None = None
     params: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """What the job is called: the owner's name for it, else its type."""
+        return self.job.name or self.label
+
+    @property
+    def kind(self) -> str:
+        """Under a named job's title, its type and summary; under an unnamed one, the summary."""
+        if not self.job.name:
+            return self.summary
+        return f"{self.label} · {self.summary}" if self.summary else self.label
+
+    @property
+    def version(self) -> str:
+        """The row's version token (see row_version)."""
+        return row_version(self.job)
+
+    @property
+    def since(self) -> datetime | None:
+        """When the current duration started: the request while waiting, the start while running."""
+        job = self.job
+        if job.status == "processing":
+            return job.started_at or job.created_at
+        return job.created_at if job.is_active else None
+
+    def duration(self, now: datetime | None = None) -> str:
+        """'Waiting 20 s', 'Running 1 min 5 s' (so far), 'Took 2 min' or 'Ended after 40 s'."""
+        job = self.job
+        if job.is_active:
+            start = self.since or job.created_at
+            verb = "Running" if job.status == "processing" else "Waiting"
+            return f"{verb} {duration_words(((now or utcnow()) - start).total_seconds())}"
+        end = job.completed_at or job.failed_at or job.cancelled_at or job.updated_at
+        words = duration_words((end - job.created_at).total_seconds())
+        return f"Took {words}" if job.status == "completed" else f"Ended after {words}"
 
     @property
     def note(self) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+import zlib
 from typing import Any
 
 from flask import abort, make_response, redirect, render_template, request, url_for
@@ -11,15 +14,22 @@ from werkzeug.wrappers import Response
 
 from webapp.engine import registry
 from webapp.engine.eta import estimate_completion, queue_position
-from webapp.engine.service import get_job_for
+from webapp.engine.service import NAME_MAX, get_job_for, visible_jobs
 from webapp.extensions import db
 from webapp.jobs import bp
-from webapp.jobs.listing import Cursor, JobFilters, list_jobs
-from webapp.jobs.present import eta_tag, job_view, timeline
+from webapp.jobs.listing import JOB_ID, PAGE_SIZE, SEARCH_MAX, Cursor, JobFilters, list_jobs
+from webapp.jobs.present import clock_tag, eta_tag, eta_words, job_view, row_version, timeline
 from webapp.models.job import STATUSES, Job
 from webapp.models.user import User
+from webapp.query import list_arg
 
 bp.add_app_template_filter(eta_tag, "eta_tag")
+bp.add_app_template_filter(clock_tag, "clock_tag")
+
+NO_CHANGE = 204  # htmx swaps nothing on 204: the page keeps what it shows
+VERSION = re.compile(r"[0-9a-f]{12}")
+VERSION_HEADER = "X-Job-Version"  # the job page's poll: what it shows, and what it now is
+LIVE_ROWS_MAX = 2 * PAGE_SIZE
 
 
 def load_job(job_id: str) -> Job:
@@ -77,6 +87,7 @@ def index() -> Response:
         "types": registry.all_types(),
         "show_owner": current_user.is_admin,
         "owners": _owners() if current_user.is_admin else [],
+        "search_max": SEARCH_MAX,
     }
     template = "jobs/_job_list.html" if htmx_target("job-list") else "jobs/index.html"
     return page_response(render_template(template, **context))
@@ -87,20 +98,88 @@ def _owners() -> list[tuple[int, str]]:
     return [(row[0], row[1]) for row in rows]
 
 
+def _row_and_version(text: str) -> tuple[str, str]:
+    """'<job id>.<version>' from ?rows=, as the list's script writes it."""
+    job_id, dot, version = text.partition(".")
+    if not dot or not JOB_ID.fullmatch(job_id) or not VERSION.fullmatch(version):
+        raise ValueError("must list <job id>.<version> items, as the list's script sends them")
+    return job_id, version
+
+
+@bp.get("/live")
+def live_rows() -> Response:
+    """The list's one poll: of the rows it names, only those that changed, as out-of-band swaps.
+
+    ?rows=<id>.<version>,... lists the page's active rows with the version each shows. Rows the
+    user may not see, or that do not exist, are left out without a word; 204 when none changed.
+    """
+    if not is_htmx():
+        return redirect(url_for("jobs.index"))
+    shown = dict(
+        list_arg(
+            request.args,
+            "rows",
+            _row_and_version,
+            max_items=LIVE_ROWS_MAX,
+            max_length=LIVE_ROWS_MAX * 64,
+        )
+    )
+    jobs = []
+    if shown:
+        query = visible_jobs(current_user).where(Job.id.in_(list(shown)))
+        jobs = [
+            job
+            for job in db.session.scalars(query.execution_options(populate_existing=True))
+            if row_version(job) != shown[job.id]
+        ]
+    if not jobs:
+        response = make_response("", NO_CHANGE)
+        response.vary.add("HX-Request")
+        return response
+    jobs.sort(key=lambda job: (job.created_at, job.id), reverse=True)
+    admin = current_user.is_admin
+    body = "".join(
+        render_template("jobs/_job_row.html", view=job_view(job, admin=admin), show_owner=admin,
+                        oob=True)
+        for job in jobs
+    )  # fmt: skip
+    return page_response(body)
+
+
 @bp.get("/<job_id>")
 def show(job_id: str) -> str:
     """A job's page: status, progress, ETA, timeline, parameters and what can be done."""
     job = load_job(job_id)
-    return render_template("jobs/show.html", **live_context(job))
+    return render_template("jobs/show.html", **live_context(job), name_max=NAME_MAX)
 
 
 @bp.get("/<job_id>/live")
 def live(job_id: str) -> Response:
-    """The job page's live part alone, for its poll (the page itself without HTMX)."""
+    """The job page's live part alone, for its poll (the page itself without HTMX).
+
+    The reply carries the part's version in X-Job-Version; app.js sends it back with the next
+    poll, and while it still holds the answer is an empty 204: no timeline read, no render.
+    """
     job = load_job(job_id)
     if not is_htmx():
         return redirect(url_for("jobs.show", job_id=job.id))
-    return page_response(render_template("jobs/_job_live.html", **live_context(job)))
+    version = live_version(job, estimate_completion(job))  # ETA figures are cached: cheap
+    if request.headers.get(VERSION_HEADER) == version:
+        response = make_response("", NO_CHANGE)
+        response.vary.add("HX-Request")
+    else:
+        response = page_response(render_template("jobs/_job_live.html", **live_context(job)))
+    response.headers[VERSION_HEADER] = version
+    response.vary.add(VERSION_HEADER)
+    return response
+
+
+def live_version(job: Job, eta: Any) -> str:
+    """The live part's version: the row's, its ETA in words, and a 15 s tick for the timeline's
+    relative times ("2 minutes ago"), so an unchanged job is redrawn at most 4 times a minute."""
+    tick = int(time.time() // 15)
+    words = eta_words(eta) if eta is not None else ""
+    return f"{row_version(job)}-{zlib.crc32(words.encode()):08x}-{tick:x}"
 
 
 @bp.get("/<job_id>/row")

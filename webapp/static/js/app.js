@@ -93,3 +93,161 @@
     remember(event.target);
   });
 })();
+
+// My jobs' live updates: one request per page per interval, not one per row. The list sends
+// its active rows' ids and versions to data-live-url; the server answers 204 when none changed,
+// else only the changed rows, swapped out of band. The interval backs off while nothing changes
+// (1 s, 2, 4, up to 10 s) and starts again at 1 s on a change; the poll pauses while the tab is
+// hidden and when the reader presses "Pause live updates". It stops when no row is active.
+(function () {
+  "use strict";
+
+  var FIRST = 1000, LONGEST = 10000;
+  var delay = FIRST, timer = null, busy = false, paused = false;
+
+  function list() { return document.querySelector("#job-list[data-live-url]"); }
+
+  function activeRows(root) {
+    return Array.prototype.slice.call(root.querySelectorAll("tr.job-row[data-job-state='active']"));
+  }
+
+  function schedule(ms) {
+    window.clearTimeout(timer);
+    timer = null;
+    var root = list();
+    if (!root || paused || document.hidden || !activeRows(root).length) { return; }
+    timer = window.setTimeout(poll, ms);
+  }
+
+  function poll() {
+    timer = null;
+    var root = list();
+    if (!root || busy) { return; }
+    var rows = activeRows(root).map(function (row) {
+      return row.id.slice(4) + "." + row.dataset.version;  // id="job-<id>"
+    });
+    if (!rows.length) { return; }
+    busy = true;
+    var url = root.dataset.liveUrl + "?rows=" + encodeURIComponent(rows.join(","));
+    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status !== 200) { return false; }
+        return response.text().then(function (html) {
+          window.htmx.swap(root, html, { swapStyle: "none" });  // only the oob rows
+          return true;
+        });
+      })
+      .catch(function () { return false; })  // offline: keep backing off
+      .then(function (changed) {
+        busy = false;
+        delay = changed ? FIRST : Math.min(delay * 2, LONGEST);
+        schedule(delay);
+      });
+  }
+
+  // Rows brought out of band: let the page's afterSwap handlers (local times, announcing a
+  // job that ended) see them as they see any other swap.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var fresh = event.target;  // the new row, now in the page
+    if (fresh && fresh.classList && fresh.classList.contains("job-row")) {
+      fresh.dispatchEvent(new CustomEvent("htmx:afterSwap", { bubbles: true, detail: {} }));
+      localiseClocks(fresh);
+    }
+  });
+
+  // A running row's duration counts on between polls ("Running 1 min 5 s").
+  function words(seconds) {
+    var s = Math.max(0, Math.floor(seconds)), m = Math.floor(s / 60), h = Math.floor(m / 60);
+    if (s < 60) { return s + " s"; }
+    if (m < 60) { return (m < 10 && s % 60) ? m + " min " + (s % 60) + " s" : m + " min"; }
+    if (h < 24) { return m % 60 ? h + " h " + (m % 60) + " min" : h + " h"; }
+    return Math.floor(h / 24) + " d" + (h % 24 ? " " + (h % 24) + " h" : "");
+  }
+
+  function tick() {
+    document.querySelectorAll("#job-list .duration[data-since]").forEach(function (el) {
+      var since = new Date(el.dataset.since), verb = el.textContent.split(" ")[0];
+      if (!isNaN(since)) { el.textContent = verb + " " + words((Date.now() - since) / 1000); }
+    });
+  }
+
+  // The time of day a job was requested, in the reader's zone: "14:05", then its day.
+  var clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  var dayFormat = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", timeZoneName: "short"
+  });
+
+  function localiseClocks(root) {
+    if (!root.querySelectorAll) { return; }
+    root.querySelectorAll("time.clock[datetime]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) { return; }
+      el.querySelector(".clock-time").textContent = clockFormat.format(when);
+      el.querySelector(".clock-day").textContent = dayFormat.format(when);
+    });
+  }
+
+  function showPaused() {
+    var button = document.getElementById("live-toggle");
+    var note = document.getElementById("live-note");
+    if (!button) { return; }
+    button.setAttribute("aria-pressed", paused ? "true" : "false");
+    button.textContent = paused ? "Resume live updates" : "Pause live updates";
+    note.textContent = paused ? "Live updates are paused: the list stays as it is." : "";
+  }
+
+  function restart() {
+    delay = FIRST;
+    schedule(delay);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var controls = document.getElementById("live-controls");
+    if (!list()) { return; }
+    localiseClocks(document);
+    if (controls) {
+      controls.hidden = false;
+      document.getElementById("live-toggle").addEventListener("click", function () {
+        paused = !paused;
+        showPaused();
+        if (paused) { schedule(0); } else { restart(); }
+      });
+    }
+    window.setInterval(tick, 1000);
+    restart();
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { schedule(0); } else { restart(); }
+  });
+  // A filter or another page swaps the whole list: poll its rows, from 1 s.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target && event.target.id === "job-list") {
+      localiseClocks(event.target);
+      restart();
+    }
+  });
+})();
+
+// The job page's poll says what it shows (X-Job-Version, from its last answer), so an
+// unchanged job costs the server an empty 204 instead of a rendered part.
+(function () {
+  "use strict";
+
+  var shown = null;  // the version of the live part on the page
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (shown && elt && elt.id === "job-live" && event.detail.verb === "get") {
+      event.detail.headers["X-Job-Version"] = shown;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr, elt = event.detail.elt;
+    if (xhr && elt && elt.id === "job-live" && xhr.status === 200) {
+      shown = xhr.getResponseHeader("X-Job-Version") || null;
+    } else if (xhr && xhr.status === 200 && event.detail.target &&
+               event.detail.target.id === "job-live") {
+      shown = null;  // a cancel redrew it: the next poll renders
+    }
+  });
+})();
