@@ -26,6 +26,11 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def name_field() -> StringField:
+    """The optional name a user gives a request to tell it apart in My jobs."""
+    return StringField("Name (to tell it apart)", filters=[_strip])
+
+
 def last_month(today: date | None = None) -> dict[str, str]:
     """The default period: the whole of the previous calendar month (today in UTC by default)."""
     return preset_data("last_month", today or utc_today())
@@ -40,12 +45,20 @@ class JobForm(FlaskForm):
     carried: tuple[str, ...] = ()
 
     def params(self) -> dict[str, Any]:
-        """The submitted values as the job type's raw parameters."""
+        """The submitted values as the job type's raw parameters (the job's name is not one)."""
         return {
             name: field.data or ""
             for name, field in self._fields.items()
-            if name not in ("csrf_token", "submit")
+            if name not in ("csrf_token", "submit", "name")
         }
+
+    def resubmit_values(self) -> dict[str, str]:
+        """Every submitted value but the token, to post the same request again on purpose."""
+        values = {key: str(value) for key, value in self.params().items()}
+        name = self._fields.get("name")
+        if name is not None and name.data:
+            values["name"] = str(name.data)
+        return values
 
     def show_param_error(self, error: ParamError) -> None:
         """Put the validator's message under the field it names (or above the form)."""
@@ -77,7 +90,8 @@ class NewReportForm(JobForm):
         default="pdf",
         validate_choice=False,
     )
-    carried = ("format",)
+    name = name_field()
+    carried = ("format", "name")
 
 
 class NewExportForm(JobForm):
@@ -102,4 +116,5 @@ class NewExportForm(JobForm):
         default="excel",
         validate_choice=False,
     )
-    carried = ("status", "region", "format")
+    name = name_field()
+    carried = ("status", "region", "format", "name")

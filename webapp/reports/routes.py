@@ -15,6 +15,9 @@ from werkzeug.wrappers import Response
 
 from webapp.engine import registry, service
 from webapp.engine.errors import ParamError
+from webapp.engine.eta import queue_position
+from webapp.engine.links import download_url_if_available
+from webapp.engine.same_request import SameRequest, same_request
 from webapp.generators.dates import span_limit
 from webapp.generators.order_dates import order_date_range, where_orders_are
 from webapp.reports import bp
@@ -35,18 +38,24 @@ def _request(form_class: type[JobForm], job_type: str, template: str) -> Respons
     """Submit the job and go to its page at once; else show the form with its messages."""
     form = form_class(data=_initial(form_class))
     known = order_date_range()  # two index look-ups: cheap enough for every page view
+    same = SameRequest()
     if form.validate_on_submit():
         try:
             clean = registry.get(job_type).validate(form.params())
             check_period_has_orders(clean, known)  # no job for a period without any order
-            job = service.submit(current_user, job_type, clean)
+            name = service.clean_name(form.name.data)
+            if request.form.get("fresh") != "1":  # "a fresh copy anyway" skips the look-up
+                same = same_request(current_user, job_type, clean)
+            if not same.found:
+                job = service.submit(current_user, job_type, clean, name=name)
         except ParamError as error:
             form.show_param_error(error)
         else:
-            # No "queued" flash: it would outlive the state it names. While the job waits, its
-            # live part says that the page follows it.
-            return redirect(url_for("jobs.show", job_id=job.id), 303)
-    status = 400 if form.is_submitted() else 200
+            if not same.found:
+                # No "queued" flash: it would outlive the state it names. While the job
+                # waits, its live part says that the page follows it.
+                return redirect(url_for("jobs.show", job_id=job.id), 303)
+    status = 400 if form.is_submitted() and not same.found else 200
     max_days = int(current_app.config["REPORT_MAX_SPAN_DAYS"])
     context = {
         "form": form,
@@ -56,8 +65,20 @@ def _request(form_class: type[JobForm], job_type: str, template: str) -> Respons
         "presets": preset_links(utc_today(), form.date_from.data, form.date_to.data),
         "first_invalid": form.first_invalid(),
         "format_hints": FORMAT_HINTS,
+        "same": same,
+        "name_max": service.NAME_MAX,
+        "same_context": _same_context(same) if same.found else {},
     }
     return render_template(template, **context), status
+
+
+def _same_context(same: SameRequest) -> dict[str, Any]:
+    """What the notice says about the request already made: its place, its file."""
+    waiting, ready = same.waiting, same.ready
+    return {
+        "place": queue_position(waiting) if waiting is not None else None,
+        "download_url": download_url_if_available(ready) if ready is not None else None,
+    }
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
