@@ -76,7 +76,7 @@ def test_ready_downloads_newest_first_with_signed_links(staff_client, staff):
 @pytest.mark.parametrize(
     ("code", "title", "advice", "action"),
     [
-        (NO_DATA, "Not enough data", "Choose a period with orders.", "Open the form"),
+        (NO_DATA, "Not enough data", "Choose a period with orders.", "Choose another period"),
         (TIMEOUT, "Took too long", "Run it again; if it fails again, tell an admin.", "Run again"),
         (
             WORKER_LOST,
@@ -96,7 +96,7 @@ def test_a_recent_failure_says_what_to_do(staff_client, staff, code, title, advi
     if action == "Run again":
         assert f'action="/jobs/{job.id}/run-again"' in html
     else:
-        assert 'href="/reports/new?format=csv">Open the form</a>' in html  # keeps the format
+        assert 'href="/reports/new?format=csv">Choose another period</a>' in html  # same format
 
 
 def test_failures_older_than_a_week_are_left_out(staff_client, staff):

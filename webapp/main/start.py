@@ -70,6 +70,11 @@ class Failure:
     what_to_do: str
     form_url: str | None  # the form to ask again, when running it again cannot help
 
+    @property
+    def form_label(self) -> str:
+        """The words on the button to the form."""
+        return "Choose another period" if self.code == NO_DATA else "Open the form"
+
 
 def _own(user: User, status: str) -> Any:
     """The user's jobs in `status`, newest first: a range of idx_user_status, in its order."""
