@@ -103,7 +103,7 @@ def test_start_an_export_and_cancel_it(page: Page, staff: User) -> None:
     page.goto("/jobs?status=completed")
     expect(page.get_by_text("No jobs match these filters.")).to_be_visible()
     page.get_by_label("Status").select_option("cancelled")  # htmx swaps the list, pushes the URL
-    expect(page).to_have_url("/jobs?status=cancelled&type=")
+    expect(page).to_have_url("/jobs?q=&status=cancelled&type=&from=&to=")
     expect(page.locator("tr.job-row")).to_have_count(1)
     expect(page.locator("tr.job-row")).to_contain_text("Orders export")
 
@@ -148,7 +148,7 @@ def test_screenshots_of_the_staff_pages(page: Page, staff: User) -> None:
         expect(page.locator("#job-live")).to_contain_text("left")
         save_screenshot(page, f"staff-job-page-{width}")
         page.goto("/reports/new")
-        page.get_by_label("CSV file").focus()
+        page.get_by_label("Name (to tell it apart)").focus()
         page.keyboard.press("Tab")  # keyboard focus on the button: its outline must show
         expect(page.get_by_role("button", name="Request report")).to_be_focused()
         save_screenshot(page, f"staff-new-report-{width}")
@@ -164,3 +164,102 @@ def test_screenshots_of_the_staff_pages(page: Page, staff: User) -> None:
         "The end date can't be before the start date."
     )
     save_screenshot(page, "staff-new-report-error-390")
+
+
+def move(job_id: str, **values: object) -> None:
+    """Change a job's row the way a worker does: one UPDATE, committed."""
+    from sqlalchemy import update
+
+    from webapp.extensions import db
+    from webapp.models.job import Job
+
+    db.session.execute(update(Job).where(Job.id == job_id).values(updated_at=utcnow(), **values))
+    db.session.commit()
+
+
+def test_the_list_polls_once_for_all_rows_and_can_pause(page: Page, staff: User) -> None:
+    """Three running rows, one request per interval to /jobs/live (never a row's own poll);
+    a row that moves is redrawn, a job that ends is announced; Pause stops the requests."""
+    started = utcnow() - timedelta(minutes=1)
+    jobs = [
+        make_job(staff, "processing", progress=10 * n, started_at=started, attempts=1,
+                 name=f"Audit {n}")
+        for n in (1, 2, 3)
+    ]  # fmt: skip
+    make_job(staff, "completed", name="Old one")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/jobs/" in r.url else None)
+    sign_in_through_form(page, staff.email)
+    page.goto("/jobs")
+    expect(page.locator("tr.job-row")).to_have_count(4)
+    expect(page.locator(f"#job-{jobs[0].id}")).to_contain_text("Audit 1")
+    expect(page.locator(f"#job-{jobs[0].id} .duration")).to_contain_text("Running 1 min")
+    toggle = page.get_by_role("button", name="Pause live updates")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+
+    move(jobs[1].id, progress=65, message="Writing the file")
+    row = page.locator(f"#job-{jobs[1].id}")
+    expect(row.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "65")
+    expect(row).to_contain_text("Writing the file")
+    polls = [url for url in requests if "/jobs/live" in url]
+    assert polls and all("rows=" in url for url in polls)
+    assert not [url for url in requests if url.endswith("/row")]
+    for job in jobs:  # each poll names every active row, once
+        assert job.id in polls[-1]
+
+    move(jobs[2].id, status="completed", progress=100, message="Done", completed_at=utcnow())
+    expect(page.locator("#announcer")).to_have_text("Sales report completed.")
+    expect(page.locator(f"#job-{jobs[2].id} .badge")).to_have_text("Completed")
+    save_screenshot(page, "staff-live-list-1280")
+
+    toggle.click()
+    expect(page.get_by_role("button", name="Resume live updates")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.locator("#live-note")).to_have_text(
+        "Live updates are paused: the list stays as it is."
+    )
+    count = len([url for url in requests if "/jobs/live" in url])
+    move(jobs[0].id, progress=80)
+    page.wait_for_timeout(2500)  # a live list would have asked at least once by now
+    assert len([url for url in requests if "/jobs/live" in url]) == count
+    expect(page.locator(f"#job-{jobs[0].id}").get_by_role("progressbar")).to_have_attribute(
+        "aria-valuenow", "10"
+    )
+    page.get_by_role("button", name="Resume live updates").click()
+    expect(page.locator(f"#job-{jobs[0].id}").get_by_role("progressbar")).to_have_attribute(
+        "aria-valuenow", "80"
+    )
+    page.set_viewport_size(PHONE)
+    save_screenshot(page, "staff-live-list-390")
+
+
+def test_asking_twice_shows_the_waiting_job_and_a_fresh_copy_button(
+    page: Page, staff: User
+) -> None:
+    """The same export twice: the second says so and links the first; 'a fresh copy anyway'
+    makes a second job on purpose."""
+    ensure_sales_data()
+    sign_in_through_form(page, staff.email)
+    for attempt in (1, 2):
+        page.goto("/exports/new")
+        page.get_by_label("Format").select_option("csv")
+        page.get_by_label("Name (to tell it apart)").fill("Quarter close")
+        page.get_by_role("button", name="Request export").click()
+        if attempt == 1:
+            expect(page).to_have_url(re.compile(r"/jobs/job-[\w-]+$"))
+            first = page.url
+    notice = page.get_by_role("status").filter(has_text="You already asked for this export")
+    expect(notice).to_be_visible()
+    expect(notice.get_by_role("link", name="Quarter close")).to_have_attribute(
+        "href", re.compile(first.rsplit("/", 1)[1])
+    )
+    for width, viewport in (("1280", {"width": 1280, "height": 800}), ("390", PHONE)):
+        page.set_viewport_size(viewport)
+        save_screenshot(page, f"staff-same-request-{width}")
+    page.get_by_role("button", name="Request a fresh copy anyway").click()
+    expect(page).to_have_url(re.compile(r"/jobs/job-[\w-]+$"))
+    assert page.url != first
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Quarter close")
+    page.goto("/jobs?q=quarter")
+    expect(page.locator("tr.job-row")).to_have_count(2)

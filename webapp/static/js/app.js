@@ -203,8 +203,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var controls = document.getElementById("live-controls");
-    if (!list()) { return; }
     localiseClocks(document);
+    if (!list()) { return; }
     if (controls) {
       controls.hidden = false;
       document.getElementById("live-toggle").addEventListener("click", function () {
