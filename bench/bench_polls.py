@@ -2,8 +2,10 @@
 
 For each table size the same requests run in this process through Flask's test client, signed in
 as a staff member with 25 jobs of their own among everyone's: the running job's page poll
-(/jobs/<id>/live), a row poll (/jobs/<id>/row), My jobs filtered by status, and an admin's
-lists (all, by status, by type); a minimal Flask endpoint in the same app is the baseline.
+(/jobs/<id>/live, rendered and as the 204 it answers while nothing changed), a row poll
+(/jobs/<id>/row), My jobs' one poll for 12 active rows (/jobs/live, none changed: 204; all
+changed: 12 rows out of band), My jobs filtered by status, and an admin's lists (all, by status,
+by type); a minimal Flask endpoint in the same app is the baseline.
 It prints milliseconds per request and, per size, the ratio against the 1 thousand row run
 (the target: within 2x at a million rows).
 
@@ -24,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 from webapp import create_app
 from webapp.auth.service import create_user
@@ -84,14 +86,31 @@ def add_rows(count: int, owners: list[int], start: datetime) -> None:
         db.session.commit()
 
 
-def timed(client, path: str, headers: dict | None = None) -> float:  # type: ignore[no-untyped-def]
-    """Milliseconds per request for `path` (after a warm-up), failing on any non-200."""
+def timed(client, path: str, headers: dict | None = None, status: int = 200) -> float:  # type: ignore[no-untyped-def]
+    """Milliseconds per request for `path` (after a warm-up), failing on any other status."""
     for _ in range(10):
-        assert client.get(path, headers=headers).status_code == 200, path
+        assert client.get(path, headers=headers).status_code == status, path
     started = time.perf_counter()
     for _ in range(REQUESTS):
         client.get(path, headers=headers)
     return (time.perf_counter() - started) * 1000 / REQUESTS
+
+
+def live_rows(owner: int) -> tuple[str, str]:
+    """?rows= for 12 of the owner's active jobs: with their versions, and with stale ones."""
+    from webapp.jobs.present import row_version
+
+    jobs = db.session.scalars(
+        select(Job).where(Job.user_id == owner, Job.status.in_(("pending", "processing"))).limit(12)
+    ).all()
+    assert len(jobs) == 12, "too few active jobs for the list poll"
+    fresh = ",".join(f"{job.id}.{row_version(job)}" for job in jobs)
+    return fresh, ",".join(f"{job.id}.000000000000" for job in jobs)
+
+
+def page_version(client, job_id: str) -> str:  # type: ignore[no-untyped-def]
+    """The version the job page's poll got last (what app.js sends back)."""
+    return client.get(f"/jobs/{job_id}/live", headers=HX).headers["X-Job-Version"]
 
 
 def sign_in(client, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -116,12 +135,21 @@ def measure(app, size: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
             text("SELECT id FROM jobs WHERE status = 'processing' AND user_id = :u LIMIT 1"),
             {"u": owners[0]},
         )
+        rows, stale = live_rows(owners[0])
     staff, admin = app.test_client(), app.test_client()
     sign_in(staff, "staff@bench.example.com")
     sign_in(admin, "admin@bench.example.com")
     return {
         "minimal endpoint": timed(staff, "/bench-minimal"),
         "job page poll": timed(staff, f"/jobs/{running}/live", HX),
+        "job page poll, unchanged": timed(
+            staff,
+            f"/jobs/{running}/live",
+            {**HX, "X-Job-Version": page_version(staff, running)},
+            status=204,
+        ),
+        "list poll, 12 rows unchanged": timed(staff, f"/jobs/live?rows={rows}", HX, status=204),
+        "list poll, 12 rows changed": timed(staff, f"/jobs/live?rows={stale}", HX),
         "row poll": timed(staff, f"/jobs/{running}/row", HX),
         "My jobs ?status=pending": timed(staff, "/jobs?status=pending"),
         "admin all jobs": timed(admin, "/jobs"),

@@ -87,8 +87,16 @@ def clock_tag(moment: datetime | None) -> Markup:
     )
 
 
-def row_version(job: Job) -> str:
-    """A short token that changes whenever anything a row or the live part shows changes."""
+# What row_version reads: a list poll selects only these to compare.
+VERSION_COLUMNS = (Job.status, Job.progress, Job.message, Job.cancel_requested, Job.name,
+                   Job.updated_at, Job.purged_at, Job.attempts)  # fmt: skip
+
+
+def row_version(job: Any) -> str:
+    """A short token that changes whenever anything a row or the live part shows changes.
+
+    `job` is a Job or a row of VERSION_COLUMNS: both give the same token.
+    """
     facts = (
         job.status,
         job.progress,
