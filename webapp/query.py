@@ -96,12 +96,13 @@ def date_arg(args: Mapping[str, str], name: str) -> date | None:
 
 
 def search_arg(args: Mapping[str, str], name: str, *, max_length: int = MAX_LENGTH) -> str:
-    """?name= as search text: spaces collapsed, no control characters, "" when absent."""
+    """?name= as search text: spaces collapsed, format marks dropped, "" when absent."""
 
     def clean(text: str) -> str:
-        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
             raise ValueError("must not contain control characters")
-        return " ".join(text.split())
+        # Direction marks and other invisible format characters are dropped, not refused.
+        return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
 
     return parsed_arg(args, name, clean, max_length=max_length) or ""
 
