@@ -56,8 +56,9 @@ def recent_rates(job_type: str) -> list[float]:
             continue
         seconds = max(0.0, (completed - started).total_seconds())
         rates.append(seconds / max(1, jt.size_hint(params or {})) if jt.size_hint else seconds)
-    with _lock:
-        _rates[job_type] = (now, rates)
+    if rates:  # no history yet is cheap to ask again, and the first completion then shows
+        with _lock:
+            _rates[job_type] = (now, rates)
     return rates
 
 
