@@ -66,9 +66,8 @@ def test_screenshots_of_home(page: Page, staff: User, scheme: str) -> None:
     fill_home(staff)
     page.emulate_media(color_scheme=scheme)
     sign_in_through_form(page, staff.email)
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    html_background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
-    assert html_background == (DARK_BG if scheme == "dark" else LIGHT_BG), background
+    expected = DARK_BG if scheme == "dark" else LIGHT_BG
+    expect(page.locator("html")).to_have_css("background-color", expected)  # once styled
     for width, viewport in SIZES.items():
         page.set_viewport_size(viewport)
         page.goto("/home")

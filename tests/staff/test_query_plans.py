@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from tests.staff.helpers import make_job
 from webapp.engine import eta
 from webapp.extensions import db
 from webapp.jobs.listing import JobFilters, list_jobs
+from webapp.models.types import utcnow
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +65,8 @@ def test_list_filters_read_their_index_in_order(staff, admin, who, filters, inde
 
 def test_eta_reads_recent_runtimes_through_an_index_and_caches_them(staff):
     """The type's last completions come from idx_type_status_completed, once per cache period."""
-    make_job(staff, "completed")
+    finished = utcnow()
+    make_job(staff, "completed", started_at=finished - timedelta(seconds=9), completed_at=finished)
     eta.forget()
     plan = plans(lambda: eta.typical_seconds("sales_report"), "ORDER BY jobs.completed_at DESC")[0]
     assert "INDEX idx_type_status_completed" in plan and "TEMP B-TREE" not in plan, plan
