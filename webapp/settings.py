@@ -151,5 +151,6 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "MAIL_OUTBOX_DIR": str(Path(env.get("MAIL_OUTBOX_DIR") or instance / "outbox").resolve()),
         # Alerts when a queue's backlog grows.
         "ALERT_BACKLOG_THRESHOLD": _int(env, "ALERT_BACKLOG_THRESHOLD", 1000),
+        "ALERT_OLDEST_PENDING_SECONDS": _int(env, "ALERT_OLDEST_PENDING_SECONDS", 600),
         "ALERT_EMAIL": env.get("ALERT_EMAIL", ""),
     }
