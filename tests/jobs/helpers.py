@@ -156,3 +156,29 @@ def wait_until(predicate: Any, timeout: float = 15.0) -> Any:
             raise AssertionError("timed out waiting for a condition")
         time.sleep(0.02)  # polling the condition; the assertion is the predicate
     return value
+
+
+def add_heartbeat(
+    key: str, queues: str = "default", threads: int = 4, silent_for: float = 0
+) -> None:
+    """A worker process's heartbeat row, last seen `silent_for` seconds ago."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from webapp.models.job import WorkerHeartbeat
+    from webapp.models.types import utcnow
+
+    seen = utcnow() - timedelta(seconds=silent_for)
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(WorkerHeartbeat).values(
+                id=key,
+                host=key.split(":")[0],
+                pid=int(key.split(":")[1]),
+                queues=queues,
+                threads=threads,
+                started_at=seen,
+                last_seen_at=seen,
+            )
+        )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 
+from tests.jobs.helpers import add_heartbeat
 from webapp.engine import recovery, service, transitions
 from webapp.extensions import db
 from webapp.models.job import Job, WorkerHeartbeat
@@ -14,19 +15,7 @@ from webapp.models.types import utcnow
 
 def heartbeat(key: str, silent_for: float) -> None:
     """A worker process's row, last seen `silent_for` seconds ago."""
-    seen = utcnow() - timedelta(seconds=silent_for)
-    with db.engine.begin() as conn:
-        conn.execute(
-            insert(WorkerHeartbeat).values(
-                id=key,
-                host="host-1",
-                pid=4242,
-                queues="default",
-                threads=4,
-                started_at=seen - timedelta(minutes=5),
-                last_seen_at=seen,
-            )
-        )
+    add_heartbeat(key, silent_for=silent_for)
 
 
 def claimed_by(staff, key: str) -> Job:  # type: ignore[no-untyped-def]

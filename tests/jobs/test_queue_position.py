@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 
 from tests.conftest import make_user
+from tests.jobs.helpers import add_heartbeat
 from webapp.engine import eta, runner, service, transitions
 from webapp.extensions import db
-from webapp.models.job import Job, WorkerHeartbeat
+from webapp.models.job import Job
 from webapp.models.types import utcnow
 
 
@@ -38,18 +39,7 @@ def test_places_in_line_follow_the_fair_order(stub_broker, staff):
 def test_eta_counts_the_work_ahead_over_the_threads_serving_the_queue(stub_broker, staff):
     """Two threads, both busy: the 1st and 2nd in line finish in two rounds, 3rd and 4th in 3."""
     typical_ping_takes_ten_seconds(staff)
-    with db.engine.begin() as conn:
-        conn.execute(
-            insert(WorkerHeartbeat).values(
-                id="host:1:aa",
-                host="host",
-                pid=1,
-                queues="default,reports",
-                threads=2,
-                started_at=utcnow(),
-                last_seen_at=utcnow(),
-            )
-        )
+    add_heartbeat("host:1:aa", "default,reports", threads=2)
     for n in range(2):  # both threads busy
         busy = service.submit(staff, "ping", {})
         assert transitions.claim(busy.id, f"host:1:aa:{n}") is not None

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 
+from tests.jobs.helpers import add_heartbeat
 from webapp.engine import dispatch, service, transitions
 from webapp.extensions import db
-from webapp.models.job import Job, WorkerHeartbeat
+from webapp.models.job import Job
 from webapp.models.types import utcnow
 from webapp.ops.status import ops_status
 
@@ -18,27 +19,10 @@ def run(app, *args):  # type: ignore[no-untyped-def]
     return app.test_cli_runner().invoke(args=["ops", *args])
 
 
-def worker(key: str, queues: str, threads: int, silent_for: float = 0) -> None:
-    """A worker process's heartbeat row."""
-    seen = utcnow() - timedelta(seconds=silent_for)
-    with db.engine.begin() as conn:
-        conn.execute(
-            insert(WorkerHeartbeat).values(
-                id=key,
-                host="h",
-                pid=1,
-                queues=queues,
-                threads=threads,
-                started_at=seen,
-                last_seen_at=seen,
-            )
-        )
-
-
 def test_figures_from_redis_and_the_database(app, redis_broker, staff):
     """Three waiting pings (one an old one), one running, one delayed, one dead letter."""
-    worker("h:1:a", "default,reports", 4)
-    worker("h:2:b", "default", 2, silent_for=600)  # stale: not counted as live
+    add_heartbeat("h:1:a", "default,reports", 4)
+    add_heartbeat("h:2:b", "default", 2, silent_for=600)  # stale: not counted as live
     jobs = [service.submit(staff, "ping", {}) for _ in range(4)]
     service.submit(staff, "ping", {}, delay=timedelta(minutes=5))
     assert transitions.claim(jobs[3].id, "h:1:a:1") is not None
@@ -98,7 +82,7 @@ def test_status_command_prints_and_exits_by_health(app, redis_broker, staff):
 def test_worker_health_command(app, redis_broker):
     """Exit 1 with no fresh heartbeat, 0 with one; --queue counts only workers serving it."""
     assert run(app, "worker-health").exit_code == 1
-    worker("h:1:a", "reports", 2)
+    add_heartbeat("h:1:a", "reports", 2)
     assert run(app, "worker-health").exit_code == 0
     assert run(app, "worker-health", "--queue", "reports").exit_code == 0
     assert run(app, "worker-health", "--queue", "exports").exit_code == 1

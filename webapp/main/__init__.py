@@ -1,6 +1,6 @@
 """The signed-in home page: the staff's start."""
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from webapp.jobs.present import job_view
@@ -12,8 +12,6 @@ bp = Blueprint("main", __name__)
 @bp.get("/home")
 def home() -> str:
     """Running jobs with live bars, ready downloads, recent failures and the two forms."""
-    # My jobs' one poll for all its rows, where it exists; before it, each row polls itself.
-    live = "jobs.live_rows" in current_app.view_functions
     return render_template(
         "main/home.html",
         running=[job_view(job, admin=current_user.is_admin) for job in start.running(current_user)],
@@ -22,5 +20,4 @@ def home() -> str:
         section_size=start.SECTION_SIZE,
         failure_days=start.FAILURE_DAYS,
         show_owner=current_user.is_admin,  # as in the rows the polls return
-        live_url=url_for("jobs.live_rows") if live else None,
     )
