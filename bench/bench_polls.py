@@ -158,6 +158,27 @@ def measure(app, size: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     }
 
 
+def make_users() -> None:
+    """A staff member, an admin and another staff member, with the bench password."""
+    for email, role in (("staff@bench.example.com", "staff"),
+                        ("admin@bench.example.com", "admin"),
+                        ("other@bench.example.com", "staff")):  # fmt: skip
+        create_user(email, "bench-password", role=role)
+
+
+def print_table(title: str, results: dict[int, dict[str, float]]) -> None:
+    """ms per request at each size, with the ratio to the smallest size."""
+    sizes = sorted(results)
+    base = results[sizes[0]]
+    print(f"{title} (ratio to {sizes[0]:,} rows)")
+    print(f"{'':28}" + "".join(f"{size:>22,}" for size in sizes))
+    for name in base:
+        cells = "".join(
+            f"{results[s][name]:>13.2f} ({results[s][name] / base[name]:4.2f}x)" for s in sizes
+        )
+        print(f"{name:28}{cells}")
+
+
 def main() -> None:
     """Measure at each size and print the table."""
     sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "1000,100000").split(",")]
@@ -165,22 +186,10 @@ def main() -> None:
         database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
         app = build_app(database_url, Path(tmp))
         with app.app_context():
-            for email, role in (("staff@bench.example.com", "staff"),
-                                ("admin@bench.example.com", "admin"),
-                                ("other@bench.example.com", "staff")):  # fmt: skip
-                create_user(email, "bench-password", role=role)
+            make_users()
         results = {size: measure(app, size) for size in sorted(sizes)}
-    base = results[min(sizes)]
     dialect = re.sub(r"[+:].*", "", database_url)
-    print(f"{dialect}, {REQUESTS} requests each, ms per request (ratio to {min(sizes):,} rows)")
-    header = "".join(f"{size:>22,}" for size in sorted(sizes))
-    print(f"{'':28}{header}")
-    for name in base:
-        cells = "".join(
-            f"{results[s][name]:>13.2f} ({results[s][name] / base[name]:4.2f}x)"
-            for s in sorted(sizes)
-        )
-        print(f"{name:28}{cells}")
+    print_table(f"{dialect}, {REQUESTS} requests each, ms per request", results)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,25 @@ for _job_type in registry.all_types():
     max_age=24 * 3_600_000,
 )
 def notify_job_ready(job_id: str) -> None:
-    """Email a completed report's or export's owner a fresh download link (SMTP may retry)."""
+    """The "ready" email as queued before it went through the outbox: kept so that messages
+    already in Redis at an upgrade are still delivered (new ones are outbox rows)."""
     from webapp.notifications.ready import send_job_ready
 
     send_job_ready(job_id)
+
+
+@dramatiq.actor(queue_name="default", max_retries=0, time_limit=10_000)
+def ping(token: str, queue: str) -> None:
+    """Answer an admin's ping (sent to every queue, whatever this actor's own queue)."""
+    from webapp.engine.attempts import process_key
+    from webapp.monitoring.ping import answer
+
+    answer(token, queue, process_key())
+
+
+@dramatiq.actor(queue_name="notifications", max_retries=0, time_limit=2 * 60_000)
+def deliver_outbox(outbox_id: int) -> None:
+    """Send one outbox delivery (any channel); it retries itself with backoff."""
+    from webapp.notifications.outbox import deliver
+
+    deliver(outbox_id)

@@ -63,10 +63,22 @@ class Maintenance:
         return self.run("purge", purge_expired)
 
     def monitor(self) -> bool:
-        """Warn about queues whose backlog passes the threshold."""
-        from webapp.engine.monitor import check_backlog
+        """Open, remind and resolve alerts (backlog, long wait, no worker, failures, dead)."""
+        from webapp.monitoring.alerts import check_alerts
 
-        return self.run("monitor", check_backlog)
+        return self.run("monitor", check_alerts)
+
+    def rollup(self) -> bool:
+        """Roll finished minutes up into the charts' and /metrics' figures."""
+        from webapp.monitoring.stats import rollup
+
+        return self.run("rollup", rollup)
+
+    def outbox(self) -> bool:
+        """Re-send outbox deliveries whose messages were lost."""
+        from webapp.notifications.outbox import resend_due
+
+        return self.run("outbox", resend_due)
 
     def stop(self) -> None:
         """Give up the lease so another scheduler can take over at once."""
@@ -77,13 +89,17 @@ class Maintenance:
 
 
 def build_scheduler(maintenance: Maintenance) -> BlockingScheduler:
-    """Recovery every 5 s, backlog monitor every 5 minutes, purge of expired results hourly."""
+    """Recovery every 5 s, lost outbox deliveries every 15 s, the per-minute roll-up every
+    30 s, alerts every BACKLOG_CHECK_INTERVAL (5 minutes), purge of expired results hourly."""
     scheduler = BlockingScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
     )
     scheduler.add_job(maintenance.recover, "interval", seconds=RECOVER_EVERY_SECONDS, id="recover")
-    scheduler.add_job(maintenance.monitor, "cron", minute="*/5", id="monitor")
+    check_every = int(maintenance.app.config["BACKLOG_CHECK_INTERVAL"])
+    scheduler.add_job(maintenance.outbox, "interval", seconds=15, id="outbox")
+    scheduler.add_job(maintenance.rollup, "interval", seconds=30, id="rollup")
+    scheduler.add_job(maintenance.monitor, "interval", seconds=check_every, id="monitor")
     scheduler.add_job(maintenance.purge, "cron", minute=7, id="purge")
     return scheduler
 

@@ -20,11 +20,53 @@ from tasks.broker import build_broker, install
 from webapp import create_app
 from webapp.embedded_redis import EmbeddedRedis
 from webapp.extensions import db
-from webapp.models import Job, JobEvent, SchedulerLease, SignInThrottle, User, WorkerHeartbeat
+from webapp.models import (
+    Alert,
+    ApiToken,
+    AuditEvent,
+    IdempotencyKey,
+    ImportBatch,
+    Job,
+    JobCallback,
+    JobEvent,
+    JobMinute,
+    JobTotal,
+    MonitorMark,
+    OptOut,
+    OutboxAttempt,
+    OutboxMessage,
+    QueuePause,
+    SchedulerLease,
+    SignInThrottle,
+    User,
+    WebhookSecret,
+    WorkerHeartbeat,
+)
 
 PASSWORD = "correct horse battery"
 # Per-test cleanup removes these; the seeded sales data stays for the whole session.
-CLEANED = (JobEvent, Job, WorkerHeartbeat, SchedulerLease, SignInThrottle, User)
+CLEANED = (
+    OptOut,
+    AuditEvent,
+    Alert,
+    MonitorMark,
+    JobMinute,
+    JobTotal,
+    OutboxAttempt,
+    OutboxMessage,
+    QueuePause,
+    IdempotencyKey,
+    JobCallback,
+    ImportBatch,
+    JobEvent,
+    Job,
+    ApiToken,
+    WebhookSecret,
+    WorkerHeartbeat,
+    SchedulerLease,
+    SignInThrottle,
+    User,
+)
 
 
 @pytest.fixture(scope="session")
@@ -115,9 +157,11 @@ def _clean_rows(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     flask_app: Flask = request.getfixturevalue("app")
     from webapp.engine import eta, fair
+    from webapp.monitoring import stats
 
     eta.forget()  # runtimes cached from this test's jobs
     fair.forget()
+    stats.forget()
     with flask_app.app_context():
         db.session.rollback()
         for model in CLEANED:

@@ -12,9 +12,25 @@ from webapp.assets import check_vendor_files
 from webapp.settings import load_settings
 
 # Endpoints a visitor may reach without signing in.
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
-# Responses never compressed: signed file downloads keep their Content-Length and byte ranges.
+# /metrics checks its own credentials (an admin session or the METRICS_TOKEN bearer token).
+# A signed download link is a capability (DOWNLOAD_REQUIRES_LOGIN=true asks for a session too),
+# so is an unsubscribe link; the SMS provider's status callbacks are signed by the provider.
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "downloads.download",
+    "health.healthz",
+    "metrics.metrics",
+    "notify.unsubscribe",
+    "notify.sms_status",
+    "notify.report_csv",
+    "static",
+}
+# Blueprints with their own credentials: the JSON API takes bearer tokens, never the session.
+TOKEN_BLUEPRINTS = {"api", "api_imports"}
+# Responses never compressed: signed file downloads keep their Content-Length and byte ranges;
+# the JSON API's answers are small and its clients many (compressing costs more than it saves).
 UNCOMPRESSED_ENDPOINTS = {"downloads.download"}
+UNCOMPRESSED_BLUEPRINTS = {"api", "api_imports"}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -73,6 +89,8 @@ def register_compression(app: Flask) -> None:
     def compress_response(response: Response) -> Response:
         if request.endpoint in UNCOMPRESSED_ENDPOINTS or response.status_code != 200:
             return response
+        if request.blueprint in UNCOMPRESSED_BLUEPRINTS:
+            return response
         if request.endpoint == "static" and response.is_streamed:
             response.direct_passthrough = False
             response.make_sequence()
@@ -84,11 +102,18 @@ def register_compression(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every area's blueprint; imported here so webapp and tasks never import in a loop."""
+    from webapp.api import bp as api_bp
+    from webapp.api.imports import bp as api_imports_bp
+    from webapp.api.limits import init_app as init_limiter
     from webapp.auth import bp as auth_bp
     from webapp.downloads import bp as downloads_bp
     from webapp.health import bp as health_bp
+    from webapp.imports import bp as imports_bp
     from webapp.jobs import bp as jobs_bp
     from webapp.main import bp as main_bp
+    from webapp.notify import bp as notify_bp
+    from webapp.ops import bp as ops_bp
+    from webapp.ops.metrics import bp as metrics_bp
     from webapp.reports import bp as reports_bp
 
     app.register_blueprint(auth_bp)
@@ -96,7 +121,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(imports_bp)
+    app.register_blueprint(notify_bp)
     app.register_blueprint(downloads_bp)
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(metrics_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_imports_bp)
+    init_limiter(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -122,6 +154,8 @@ def register_security(app: Flask) -> None:
     @app.before_request
     def require_sign_in() -> Response | None:
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if request.blueprint in TOKEN_BLUEPRINTS:
             return None
         if current_user.is_authenticated:
             return None

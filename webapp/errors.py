@@ -30,9 +30,15 @@ def wants_json() -> bool:
 def register(app: Flask) -> None:
     """Install the handlers on the app."""
 
+    from webapp.api import errors as api
+
+    app.register_error_handler(api.ApiError, api.api_error)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response | str, int]:
         code = error.code or 500
+        if api.is_api_request():  # /v1: the API's one envelope, whatever the error
+            return api.http_error(error), code
         if wants_json():
             return jsonify(error={"code": f"HTTP{code}", "message": error.description}), code
         template = PAGES.get(code, "errors/generic.html")
@@ -46,6 +52,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[Response | str, int]:
         db.session.rollback()
+        if api.is_api_request():
+            return api.server_error(error), 500
         log.exception("Unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return jsonify(error={"code": "HTTP500", "message": "Internal server error"}), 500

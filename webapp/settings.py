@@ -38,6 +38,16 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -133,10 +143,16 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "LOGIN_LOCK_SECONDS": _int(env, "LOGIN_LOCK_SECONDS", 15 * 60),
         # Jobs and files.
         "DOWNLOAD_LINK_TTL": _int(env, "DOWNLOAD_LINK_TTL", 3600),
+        # true: a signed link also needs its owner (or an admin) signed in; false: the link alone.
+        "DOWNLOAD_REQUIRES_LOGIN": _bool(env, "DOWNLOAD_REQUIRES_LOGIN", False),
         "JOB_RETENTION_DAYS": _int(env, "JOB_RETENTION_DAYS", 30),
         "JOB_LEASE_SECONDS": _int(env, "JOB_LEASE_SECONDS", 30),
         "WORKER_HEARTBEAT_SECONDS": _int(env, "WORKER_HEARTBEAT_SECONDS", 5),
         "REPORT_MAX_SPAN_DAYS": _int(env, "REPORT_MAX_SPAN_DAYS", 3 * 366),
+        # Bulk import: the largest file, the region of phone numbers written without +code.
+        "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_BYTES", 50 * 1024 * 1024),
+        "IMPORT_PHONE_REGION": env.get("IMPORT_PHONE_REGION", "SA").strip().upper() or "SA",
+        "IMPORT_BATCH_ROWS": _int(env, "IMPORT_BATCH_ROWS", 1000),
         # Mail: without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and the console.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": mail_port,
@@ -149,8 +165,44 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "MAIL_CA_FILE": env.get("MAIL_CA_FILE", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Tamam <tamam@localhost>"),
         "MAIL_OUTBOX_DIR": str(Path(env.get("MAIL_OUTBOX_DIR") or instance / "outbox").resolve()),
+        # SMS and WhatsApp through Twilio's Messages API; without TWILIO_ACCOUNT_SID they are
+        # written to MAIL_OUTBOX_DIR like mail. TWILIO_BASE_URL points elsewhere in tests.
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM": env.get("TWILIO_FROM", ""),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM", ""),
+        "TWILIO_BASE_URL": (env.get("TWILIO_BASE_URL") or "https://api.twilio.com").rstrip("/"),
+        # Where Twilio reports what became of each message (empty: BASE_URL's /hooks/sms/status).
+        "SMS_STATUS_CALLBACK_URL": env.get("SMS_STATUS_CALLBACK_URL")
+        or (env.get("BASE_URL") or f"http://127.0.0.1:{web_port}").rstrip("/")
+        + "/hooks/sms/status",
+        "SMS_TIMEOUT": _float(env, "SMS_TIMEOUT", 10.0),
+        # Messages a second per channel, shared by every worker (0: no limit).
+        "EMAIL_RATE_PER_SECOND": _float(env, "EMAIL_RATE_PER_SECOND", 0.0),
+        "SMS_RATE_PER_SECOND": _float(env, "SMS_RATE_PER_SECOND", 10.0),
+        "WHATSAPP_RATE_PER_SECOND": _float(env, "WHATSAPP_RATE_PER_SECOND", 10.0),
+        # Fan-outs: recipients written per batch; how long a sender holds a delivery.
+        "NOTIFY_BATCH_SIZE": _int(env, "NOTIFY_BATCH_SIZE", 500),
+        "OUTBOX_SEND_LEASE_SECONDS": _int(env, "OUTBOX_SEND_LEASE_SECONDS", 120),
+        # Phone numbers written without +country code are read in this region.
+        "NOTIFY_PHONE_REGION": env.get("NOTIFY_PHONE_REGION", "SA").strip().upper() or "SA",
         # Alerts when a queue's backlog grows.
         "ALERT_BACKLOG_THRESHOLD": _int(env, "ALERT_BACKLOG_THRESHOLD", 1000),
         "ALERT_OLDEST_PENDING_SECONDS": _int(env, "ALERT_OLDEST_PENDING_SECONDS", 600),
         "ALERT_EMAIL": env.get("ALERT_EMAIL", ""),
+        # Per-queue backlog thresholds over the default, e.g. "exports=200,reports=500".
+        "ALERT_BACKLOG_THRESHOLDS": env.get("ALERT_BACKLOG_THRESHOLDS", ""),
+        "ALERT_FAILURE_RATE": _float(env, "ALERT_FAILURE_RATE", 0.25),
+        "ALERT_FAILURE_MIN_JOBS": _int(env, "ALERT_FAILURE_MIN_JOBS", 10),
+        "ALERT_FAILURE_WINDOW_SECONDS": _int(env, "ALERT_FAILURE_WINDOW_SECONDS", 900),
+        "ALERT_RENOTIFY_SECONDS": _int(env, "ALERT_RENOTIFY_SECONDS", 3600),
+        "ALERT_WEBHOOK_URL": env.get("ALERT_WEBHOOK_URL", ""),
+        "BACKLOG_CHECK_INTERVAL": _int(env, "BACKLOG_CHECK_INTERVAL", 300),
+        # /metrics for Prometheus: admins signed in, or this bearer token (empty: admins only).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        # The JSON API: POSTs per token (Flask-Limiter syntax), webhook deliveries.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "60 per minute"),
+        "WEBHOOK_ALLOW_PRIVATE": _bool(env, "WEBHOOK_ALLOW_PRIVATE", False),
+        "WEBHOOK_TIMEOUT": _float(env, "WEBHOOK_TIMEOUT", 10.0),
     }

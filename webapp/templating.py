@@ -78,7 +78,9 @@ NAV_LINKS = (
     ("jobs.index", "My jobs", None),
     ("reports.new_report", "New report", None),
     ("reports.new_export", "New export", None),
-    ("ops.index", "Operations", "admin"),
+    ("imports.new_import", "New import", None),
+    ("notify.new_announcement", "Notify customers", None),
+    ("ops.index", "Ops", "admin"),
 )
 # What a link says to an admin when it differs: their /jobs lists everyone's jobs.
 ADMIN_LABELS = {"jobs.index": "All jobs"}

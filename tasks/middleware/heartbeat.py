@@ -82,6 +82,15 @@ class HeartbeatMiddleware(Middleware):
                 return
 
 
+def resident_memory() -> int | None:
+    """This process's resident set size in bytes (Linux /proc), None where unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def beat(info: dict[str, Any]) -> None:
     """Upsert this process's heartbeat row and extend the leases of the attempts it runs."""
     from webapp.engine import attempts
@@ -96,6 +105,7 @@ def beat(info: dict[str, Any]) -> None:
         "jobs_in_progress": stats["in_progress"],
         "processed": stats["processed"],
         "failed": stats["failed"],
+        "memory_bytes": resident_memory(),
     }
     running = attempts.renewable()
     with db.engine.begin() as conn:

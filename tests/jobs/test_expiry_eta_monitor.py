@@ -13,6 +13,7 @@ from webapp.engine.storage import job_dir
 from webapp.extensions import db
 from webapp.models.job import Job
 from webapp.models.types import utcnow
+from webapp.monitoring.alerts import check_alerts
 
 
 def shift(job_id: str, **values) -> None:
@@ -110,6 +111,6 @@ def test_backlog_alert_logs_a_warning(app, redis_broker, staff, monkeypatch, cap
     service.submit(staff, "ping", {})
     service.submit(staff, "ping", {})
     with caplog.at_level(logging.WARNING, logger="tamam.monitor"):
-        over = monitor.check_backlog()
-    assert [b.queue for b in over] == ["default"]
-    assert "default has 2 messages waiting" in caplog.text
+        report = check_alerts()
+    assert "backlog:default" in report.opened  # and no_worker: nothing serves it
+    assert "Queue backlog detected: 2 messages waiting in default (threshold 1)" in caplog.text

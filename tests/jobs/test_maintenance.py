@@ -14,10 +14,17 @@ from webapp.models.types import utcnow
 
 
 def test_schedule_calls_the_maintenance_itself_not_worker_messages(app):
-    """Recovery every 5 s, monitor and purge: plain calls, nothing queued behind exports."""
+    """Recovery every 5 s, alerts, roll-up, outbox and purge: plain calls, nothing queued."""
     scheduler = build_scheduler(Maintenance(app, "scheduler-a"))
     jobs = {job.id: job.func.__name__ for job in scheduler.get_jobs()}
-    assert jobs == {"recover": "recover", "monitor": "monitor", "purge": "purge"}
+    assert jobs == {
+        "recover": "recover",
+        "monitor": "monitor",
+        "purge": "purge",
+        "rollup": "rollup",
+        "outbox": "outbox",
+    }
+    assert scheduler.get_job("monitor").trigger.interval == timedelta(seconds=300)
     assert scheduler.get_job("recover").trigger.interval == timedelta(seconds=5)
 
 

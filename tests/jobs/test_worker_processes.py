@@ -117,11 +117,12 @@ def test_killed_worker_job_finishes_elsewhere(start_worker, staff):
 
 
 def test_heartbeat_recorded_and_removed_on_clean_shutdown(start_worker):
-    """A worker process records host, pid, queues and threads; SIGTERM removes its row."""
+    """A worker process records host, pid, queues, threads and memory; SIGTERM removes its row."""
     proc = start_worker()
     wait_until(heartbeat_pids)
     beat = db.session.scalars(select(WorkerHeartbeat)).one()
     assert beat.threads == 2 and "reports" in beat.queues and beat.host
+    assert 10 * 2**20 < beat.memory_bytes < 2 * 2**30  # a Python process with the app loaded
     proc.send_signal(signal.SIGTERM)  # to the dramatiq master, which stops its workers
     proc.wait(30)
     assert heartbeat_pids() == set()

@@ -12,7 +12,7 @@ from webapp.engine import dispatch, service, transitions
 from webapp.extensions import db
 from webapp.models.job import Job
 from webapp.models.types import utcnow
-from webapp.ops.status import ops_status
+from webapp.monitoring.status import ops_status
 
 
 def run(app, *args):  # type: ignore[no-untyped-def]
@@ -30,7 +30,10 @@ def test_figures_from_redis_and_the_database(app, redis_broker, staff):
         conn.execute(
             update(Job)
             .where(Job.id == jobs[0].id)
-            .values(created_at=utcnow() - timedelta(minutes=2))
+            .values(
+                created_at=utcnow() - timedelta(minutes=2),
+                available_at=utcnow() - timedelta(minutes=2),
+            )
         )
     redis_broker.client.zadd("dramatiq:default.XQ", {"dead-one": 1})
     status = ops_status()
@@ -48,7 +51,12 @@ def test_problems_are_named(app, redis_broker, staff):
     job = service.submit(staff, "ping", {})
     with db.engine.begin() as conn:
         conn.execute(
-            update(Job).where(Job.id == job.id).values(created_at=utcnow() - timedelta(hours=1))
+            update(Job)
+            .where(Job.id == job.id)
+            .values(
+                created_at=utcnow() - timedelta(hours=1),
+                available_at=utcnow() - timedelta(hours=1),
+            )
         )
     for _ in range(3):
         redis_broker.enqueue(dispatch.build_message("x", "ping", transitions.new_message_id()))
@@ -86,3 +94,57 @@ def test_worker_health_command(app, redis_broker):
     assert run(app, "worker-health").exit_code == 0
     assert run(app, "worker-health", "--queue", "reports").exit_code == 0
     assert run(app, "worker-health", "--queue", "exports").exit_code == 1
+
+
+def test_a_queue_has_its_own_backlog_threshold(app, redis_broker, staff, monkeypatch):
+    """ALERT_BACKLOG_THRESHOLDS overrides the default for the queues it names."""
+    monkeypatch.setitem(app.config, "ALERT_BACKLOG_THRESHOLDS", "default=1, exports=50")
+    for _ in range(2):
+        redis_broker.enqueue(dispatch.build_message("x", "ping", transitions.new_message_id()))
+    default = next(q for q in ops_status().queues if q.queue == "default")
+    assert default.problems[0] == "2 messages waiting, over 1"
+
+
+def test_pause_resume_and_check_alerts_commands(app, redis_broker, staff):
+    """From a terminal: pause, pause again, resume (sends the waiting job), check alerts."""
+    assert "Queue default paused" in run(app, "pause", "default").output
+    assert "already paused" in run(app, "pause", "default").output
+    job = service.submit(staff, "ping", {})
+    redis_broker.flush("default")  # as if a worker had taken and dropped it while paused
+    resumed = run(app, "resume", "default")
+    assert "Queue default resumed; 1 waiting job(s) sent now" in resumed.output
+    db.session.rollback()
+    assert dispatch.message_present("default", db.session.get(Job, job.id).message_id)
+    assert "was not paused" in run(app, "resume", "default").output
+    assert run(app, "pause", "nope").exit_code == 2  # not a queue: click says which are
+    checked = run(app, "check-alerts")
+    assert "no_worker:default: default has 1 waiting" in checked.output
+    assert "Opened 1, reminded 0, resolved 0" in checked.output
+    from webapp.monitoring.audit import recent
+
+    assert [(e.action, e.target_id, e.actor_email) for e in recent()] == [
+        ("resume", "default", "system"),
+        ("pause", "default", "system"),
+    ]
+
+
+def test_the_oldest_wait_counts_from_when_a_job_was_due(app, redis_broker, staff, admin):
+    """A week-old job retried a minute ago has waited a minute; a paused queue is not a problem."""
+    job = service.submit(staff, "ping", {})
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(
+                created_at=utcnow() - timedelta(days=7),
+                available_at=utcnow() - timedelta(seconds=60),
+            )
+        )
+    default = next(q for q in ops_status().queues if q.queue == "default")
+    assert 55 <= default.oldest_pending_seconds <= 75
+    assert default.problems == ["work is waiting and no live worker serves this queue"]
+    from webapp.engine import pauses
+
+    pauses.pause("default", admin)
+    default = next(q for q in ops_status().queues if q.queue == "default")
+    assert default.paused and default.problems == []

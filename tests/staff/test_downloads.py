@@ -151,8 +151,24 @@ def test_an_unsafe_stored_file_name_is_never_served(staff_client, done):
     assert fetch(staff_client, url)[0] == 410
 
 
-def test_another_user_cannot_use_the_owners_link(client, done, other_staff, monkeypatch):
-    """A valid (or expired) link in someone else's hands is a 404: it reveals nothing."""
+@pytest.fixture
+def login_required(app, monkeypatch):
+    """DOWNLOAD_REQUIRES_LOGIN=true: links need their owner (or an admin) signed in too."""
+    monkeypatch.setitem(app.config, "DOWNLOAD_REQUIRES_LOGIN", True)
+
+
+def test_a_link_is_a_capability_for_whoever_holds_it(client, done, other_staff):
+    """By default a genuine link works for anyone: another user, or nobody signed in."""
+    with client.application.test_request_context():
+        url = signed_download_url(done)
+    assert fetch(client, url)[:2] == (200, CSV_BODY)
+    sign_in(client, other_staff.email)
+    assert fetch(client, url)[:2] == (200, CSV_BODY)
+
+
+def test_another_user_cannot_use_the_owners_link(client, done, other_staff, monkeypatch,
+                                                 login_required):  # fmt: skip
+    """Under login, a valid (or expired) link in someone else's hands is a 404."""
     with client.application.test_request_context():
         url = signed_download_url(done)
     old = link_made_long_ago(monkeypatch, done, 7200)
@@ -161,8 +177,8 @@ def test_another_user_cannot_use_the_owners_link(client, done, other_staff, monk
     assert fetch(client, old)[0] == 404
 
 
-def test_anonymous_visitors_sign_in_first(client, done):
-    """Without a session the link leads to sign-in, and back to the download afterwards."""
+def test_anonymous_visitors_sign_in_first(client, done, login_required):
+    """Under login, the link leads to sign-in, and back to the download afterwards."""
     with client.application.test_request_context():
         url = signed_download_url(done)
     status, _, headers = fetch(client, url)

@@ -11,9 +11,10 @@ from sqlalchemy import event
 from tests.staff.helpers import HX, make_job, rows_of
 from webapp.engine.errors import GENERATION_FAILED, NO_DATA
 from webapp.extensions import db
-from webapp.jobs.listing import MAX_MICROS, Cursor, JobFilters, list_jobs
+from webapp.jobs.listing import Cursor, JobFilters, list_jobs
 from webapp.models.job import Job
 from webapp.models.types import utcnow
+from webapp.monitoring.keyset import MAX_MICROS
 
 
 def next_link(html: str, rel: str) -> str | None:

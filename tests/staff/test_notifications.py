@@ -1,4 +1,5 @@
-"""'Your report is ready': queued by the runner, mailed by SMTP (a real aiosmtpd) or the outbox."""
+"""'Your report is ready': an outbox row written with the completion, mailed by SMTP (a real
+aiosmtpd) or into the outbox folder."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ from pathlib import Path
 import dramatiq
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 from tests.conftest import sign_in
 from tests.mail_server import Inbox, free_port
 from tests.staff.helpers import CSV_BODY, make_job
-from webapp.engine import registry, runner
+from webapp.engine import registry, runner, service
 from webapp.engine.registry import JobType
-from webapp.notifications import job_completed
+from webapp.extensions import db
+from webapp.models.job import Job
+from webapp.models.ops import OutboxMessage
+from webapp.notifications import outbox
 from webapp.notifications.ready import duration_words, send_job_ready
 
 
@@ -42,8 +47,9 @@ def smtp(app, monkeypatch) -> Iterator[Inbox]:
 
 
 def body_of(message: Message) -> str:
-    """The plain-text body."""
-    payload = message.get_payload(decode=True)
+    """The plain-text body (the text/plain part beside the HTML one)."""
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    payload = part.get_payload(decode=True)
     assert isinstance(payload, bytes)
     return payload.decode()
 
@@ -126,43 +132,83 @@ def test_without_mail_server_the_mail_lands_in_the_outbox(app, app_ctx, staff, m
     assert "/download/" not in caplog.text  # the signed link stays in the file
 
 
-def test_a_completed_report_queues_the_email_on_the_notifications_queue(stub_broker, staff):
-    """The runner's hook sends notify_job_ready(job id) for reports and exports only."""
-    job_completed("job-a", registry.get("sales_report"))
-    job_completed("job-b", registry.get("orders_export"))
-    job_completed("job-c", registry.get("ping"))
+def _file_type(monkeypatch, name: str, notify: bool) -> JobType:
+    """A quick test type that writes a small file, emailing its owner when `notify`."""
+
+    def run(ctx):
+        (ctx.out_dir / "result.csv").write_bytes(CSV_BODY)
+        return {"file_name": "result.csv", "content_type": "text/csv", "size_bytes": 9}
+
+    jt = JobType(name=name, label="Quick file", run=run, validate=dict, produces_file=True,
+                 notify_owner=notify)  # fmt: skip
+    monkeypatch.setitem(registry._TYPES, jt.name, jt)  # gone again after the test
+    return jt
+
+
+def ready_rows() -> list[OutboxMessage]:
+    db.session.rollback()
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("ready:%"))))
+
+
+def test_a_completed_report_queues_the_email_on_the_notifications_queue(
+    stub_broker, staff, monkeypatch
+):
+    """Completing a type that notifies its owner writes one outbox row and, after the commit,
+    sends deliver_outbox(row id) on the notifications queue; other types write nothing."""
+    _file_type(monkeypatch, "t_ready_yes", notify=True)
+    _file_type(monkeypatch, "t_ready_no", notify=False)
+    yes = service.submit(staff, "t_ready_yes", {})
+    no = service.submit(staff, "t_ready_no", {})
+    for queue in stub_broker.queues.values():
+        queue.queue.clear()  # the jobs' own messages
+    runner.run_job(yes.id)
+    runner.run_job(no.id)
+    [row] = ready_rows()
+    assert (row.key, row.channel, row.recipient) == (f"ready:{yes.id}", "email", staff.email)
+    assert (row.subject, row.status) == ("Your quick file is ready", "pending")
     messages = [dramatiq.Message.decode(m) for m in stub_broker.queues["notifications"].queue]
-    assert [(m.actor_name, m.args) for m in messages] == [
-        ("notify_job_ready", ("job-a",)),
-        ("notify_job_ready", ("job-b",)),
-    ]
-    actor = stub_broker.get_actor("notify_job_ready")
-    assert actor.options["max_retries"] == 5 and actor.options["time_limit"] > 0
+    assert [(m.actor_name, m.args) for m in messages] == [("deliver_outbox", (row.id,))]
 
 
-def test_the_runner_calls_the_hook_after_a_successful_completion(stub_broker, staff, monkeypatch):
-    """run_job -> complete -> job_completed(job id, type) once; failures do not notify."""
-    calls: list[tuple[str, str]] = []
-    monkeypatch.setattr(runner, "job_completed", lambda job_id, jt: calls.append((job_id, jt.name)))
-    quick = JobType(name="t_quick_file", label="Quick", run=lambda ctx: {}, validate=dict)
-    monkeypatch.setitem(registry._TYPES, quick.name, quick)  # gone again after the test
-    from webapp.engine import service
+def test_the_email_row_is_written_in_the_completion_transaction(staff, monkeypatch, smtp):
+    """A process that dies between the commit and the send loses nothing: the row is there,
+    and the outbox's recovery delivers it."""
+    _file_type(monkeypatch, "t_ready_crash", notify=True)
+    job = service.submit(staff, "t_ready_crash", {})
+    with monkeypatch.context() as crash:
+        crash.setattr(outbox, "dispatch", lambda ids, delay=None: None)  # dies after COMMIT
+        runner.run_job(job.id)
+    [row] = ready_rows()
+    assert row.status == "pending" and smtp.messages == []
+    assert outbox.deliver(row.id) == "sent"  # what recovery's deliver_outbox message runs
+    assert [m["To"] for m in smtp.messages] == [staff.email]
 
-    job = service.submit(staff, "t_quick_file", {})
+
+def test_no_row_when_the_owner_turned_job_emails_off(stub_broker, staff, monkeypatch):
+    """email_notifications off at completion: no row at all."""
+    _file_type(monkeypatch, "t_ready_off", notify=True)
+    staff.email_notifications = False
+    db.session.commit()
+    job = service.submit(staff, "t_ready_off", {})
     runner.run_job(job.id)
-    assert calls == [(job.id, "t_quick_file")]
+    assert ready_rows() == []
 
 
-def test_a_broker_failure_never_reaches_the_runner(app_ctx, monkeypatch, caplog):
-    """If the email cannot be queued the job stays completed; the failure is logged."""
+def test_a_broker_failure_never_reaches_the_runner(stub_broker, staff, monkeypatch, caplog):
+    """If the delivery cannot be queued the job stays completed and the row waits for the
+    scheduler's resend; the failure is logged."""
+    _file_type(monkeypatch, "t_ready_down", notify=True)
+    job = service.submit(staff, "t_ready_down", {})
 
     def broken():
         """A broker that cannot be reached."""
         raise ConnectionError("redis down")
 
     monkeypatch.setattr(dramatiq, "get_broker", broken)
-    job_completed("job-x", registry.get("sales_report"))
-    assert "could not be queued" in caplog.text
+    runner.run_job(job.id)
+    assert db.session.get(Job, job.id, populate_existing=True).status == "completed"
+    assert [r.status for r in ready_rows()] == ["pending"]
+    assert "not queued after commit" in caplog.text
 
 
 def test_duration_words():

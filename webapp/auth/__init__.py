@@ -10,7 +10,7 @@ from webapp.query import parse_int
 
 bp = Blueprint("auth", __name__)
 
-from webapp.auth import routes  # noqa: E402,F401
+from webapp.auth import api_access, routes  # noqa: E402,F401
 
 
 @login_manager.user_loader

@@ -1,7 +1,7 @@
 """Forms for signing in and for the profile page."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, PasswordField
+from wtforms import BooleanField, EmailField, Field, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.auth.service import UserError, validate_email_address
@@ -38,3 +38,16 @@ class ProfileForm(FlaskForm):
     """What a user can change about themselves."""
 
     email_notifications = BooleanField("Email me when my reports and exports are ready")
+
+
+class TokenForm(FlaskForm):
+    """A new personal API token: its name."""
+
+    name = StringField(
+        "Token name", filters=[_strip], validators=[Length(max=80)],
+        description="What the token is for, e.g. 'nightly sales script'.",
+    )  # fmt: skip
+
+
+class ConfirmForm(FlaskForm):
+    """A button with nothing but its CSRF token (revoke, rotate)."""

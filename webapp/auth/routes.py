@@ -65,7 +65,7 @@ def logout() -> Response:
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
-def profile() -> Response | str:
+def profile() -> Response:
     """Let users turn the 'your report is ready' emails on or off."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
@@ -73,4 +73,6 @@ def profile() -> Response | str:
         db.session.commit()
         flash("Your preferences are saved.", "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    from webapp.auth.api_access import render_profile
+
+    return render_profile(form=form)

@@ -1,4 +1,4 @@
-"""`flask ops status [--json]` and `flask ops worker-health`: the machinery from a terminal."""
+"""`flask ops status|worker-health|pause|resume|check-alerts`: the machinery from a terminal."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from webapp.ops.status import OpsStatus, ops_status
+from webapp.engine import pauses
+from webapp.engine.registry import QUEUES
+from webapp.monitoring import audit
+from webapp.monitoring.alerts import check_alerts
+from webapp.monitoring.status import OpsStatus, ops_status
 
 ops = AppGroup("ops", help="Queue and worker figures, and health checks for process managers.")
 
@@ -60,3 +64,38 @@ def worker_health_command(queue: str | None) -> None:
         sys.exit(0)
     click.echo(f"No worker{where} has sent a heartbeat recently.", err=True)
     sys.exit(1)
+
+
+@ops.command("pause")
+@click.argument("queue", type=click.Choice(QUEUES))
+def pause_command(queue: str) -> None:
+    """Pause QUEUE: its jobs stay pending until it is resumed."""
+    if not pauses.pause(queue, None):
+        click.echo(f"Queue {queue} was already paused.")
+        return
+    audit.record(None, "pause", "queue", queue, "from the command line")
+    click.echo(f"Queue {queue} paused; its jobs wait until `flask ops resume {queue}`.")
+
+
+@ops.command("resume")
+@click.argument("queue", type=click.Choice(QUEUES))
+def resume_command(queue: str) -> None:
+    """Resume QUEUE and send its waiting jobs."""
+    sent = pauses.resume(queue, None)
+    if sent is None:
+        click.echo(f"Queue {queue} was not paused.")
+        return
+    audit.record(None, "resume", "queue", queue, "from the command line")
+    click.echo(f"Queue {queue} resumed; {sent} waiting job(s) sent now, any others by recovery.")
+
+
+@ops.command("check-alerts")
+def check_alerts_command() -> None:
+    """Check the alert conditions now (what the scheduler runs every BACKLOG_CHECK_INTERVAL)."""
+    report = check_alerts()
+    for condition in report.conditions:
+        click.echo(f"{condition.key}: {condition.words}")
+    click.echo(
+        f"Opened {len(report.opened)}, reminded {len(report.reminded)},"
+        f" resolved {len(report.resolved)}; {len(report.conditions)} condition(s) now."
+    )

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, insert, select, text
 
 from webapp.extensions import db
+from webapp.models.notify import OptOut
 from webapp.models.sales import (
     CHANNELS,
     ORDER_STATUSES,
@@ -70,6 +71,8 @@ CATEGORIES = {
     "Pantry": ("Saffron 5g", "Olive oil 1L", "Za'atar 250g", "Sumac 200g", "Tahini jar"),
 }
 STATUS_WEIGHTS = (30, 25, 35, 5, 5)
+PHONE_SHARE = 0.6  # customers with a mobile number (E.164)
+OPT_OUT_SHARE = {"email": 0.02, "sms": 0.04, "whatsapp": 0.03}  # who left each channel
 CHANNEL_WEIGHTS = (45, 25, 10, 20)
 TAX_RATE = 0.15
 
@@ -102,6 +105,23 @@ def _advance_sequences(tables: tuple[str, ...]) -> None:
         )
 
 
+def _seed_opt_outs(rng: random.Random, customer_ids: list[int]) -> None:
+    """A few customers who left a channel, as the unsubscribe link would have recorded."""
+    rows = [
+        {
+            "customer_id": customer_id,
+            "channel": channel,
+            "source": "demo",
+            "at": datetime.now(UTC),
+        }
+        for customer_id in customer_ids
+        for channel, share in OPT_OUT_SHARE.items()
+        if rng.random() < share
+    ]
+    if rows:
+        db.session.execute(insert(OptOut), rows)
+
+
 def seed_demo(
     orders: int = 100_000,
     seed: int = 42,
@@ -129,6 +149,9 @@ def seed_demo(
     db.session.execute(insert(Product), products)
     product_rows = db.session.execute(select(Product.id, Product.unit_price_cents)).all()
 
+    # Phones and opt-outs come from a generator of their own, so the rest of the data (and
+    # every figure tests and benchmarks know) stays what it was before customers had phones.
+    contact = random.Random(seed + 1)
     customers = []
     for i in range(n_customers):
         first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -139,10 +162,12 @@ def seed_demo(
                 "region": rng.choice(REGIONS),
                 "created_at": datetime.combine(start, datetime.min.time(), UTC)
                 - timedelta(days=rng.randrange(0, 365)),
+                "phone": f"+96658{i:07d}" if contact.random() < PHONE_SHARE else None,
             }
         )
     db.session.execute(insert(Customer), customers)
     customer_rows = db.session.execute(select(Customer.id, Customer.region)).all()
+    _seed_opt_outs(contact, [row.id for row in customer_rows])
 
     first_order_id = (db.session.scalar(select(func.max(Order.id))) or 0) + 1
     first_line_id = (db.session.scalar(select(func.max(OrderLine.id))) or 0) + 1

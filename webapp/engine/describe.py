@@ -9,7 +9,9 @@ from typing import Any
 from webapp.engine import registry
 from webapp.engine.errors import UnknownJobType
 
-FORMATS = {"pdf": "PDF", "excel": "Excel", "csv": "CSV"}
+FORMATS = {"pdf": "PDF", "excel": "Excel", "csv": "CSV", "xlsx": "Excel (.xlsx)"}
+MODES = {"check": "Check only", "apply": "Check and apply"}
+KINDS = {"customers": "Customers", "products": "Products", "prices": "Price updates"}
 PARAM_LABELS = {
     "date_from": "From",
     "date_to": "To",
@@ -18,7 +20,20 @@ PARAM_LABELS = {
     "region": "Region",
     "duration": "Duration",
     "steps": "Steps",
+    "kind": "What",
+    "mode": "Mode",
+    "file_name": "File",
+    "size_bytes": "Size",
+    "subject": "Subject",
+    "body": "Message",
+    "audience": "Audience",
+    "channels": "Channels",
+    "recipients": "Recipients (when sent)",
+    "date": "Day",
+    "orders": "Orders",
 }
+AUDIENCES = {"all": "All customers", "region": "A region", "ordered": "Ordered in a period"}
+CHANNELS = {"email": "Email", "sms": "SMS", "whatsapp": "WhatsApp"}
 
 
 def type_label(job_type: str) -> str:
@@ -48,6 +63,25 @@ def plain_value(name: str, value: Any) -> str:
         return str(value).capitalize() if value else "Any"
     if name == "duration":
         return f"{float(value):g} seconds"
+    if name == "mode":
+        return MODES.get(str(value), str(value))
+    if name == "kind":
+        return KINDS.get(str(value), str(value))
+    if name in ("date", "date_from", "date_to"):
+        return plain_date(value)
+    if name == "audience":
+        return AUDIENCES.get(str(value), str(value))
+    if name == "channels" and isinstance(value, list):
+        return ", ".join(CHANNELS.get(str(c), str(c)) for c in value)
+    if name == "orders" and isinstance(value, list):
+        shown = ", ".join(str(n) for n in value[:5])
+        return shown + (f" and {len(value) - 5:,} more" if len(value) > 5 else "")
+    if name == "recipients":
+        return f"{int(value):,}"
+    if name == "size_bytes":
+        from webapp.templating import file_size
+
+        return file_size(int(value))
     return str(value)
 
 
@@ -61,10 +95,16 @@ def describe_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def summary(params: Mapping[str, Any]) -> str:
     """One line: '1 Mar 2025 to 31 Mar 2025 · PDF', with any status or region filter."""
-    parts = []
+    parts = [str(params["subject"])] if params.get("subject") else []
+    if params.get("date"):
+        parts.append(plain_date(params["date"]))
+    if isinstance(params.get("orders"), list):
+        parts.append(f"{len(params['orders']):,} order{'' if len(params['orders']) == 1 else 's'}")
     if "date_from" in params and "date_to" in params:
         parts.append(f"{plain_date(params['date_from'])} to {plain_date(params['date_to'])}")
     parts += [str(params[name]).capitalize() for name in ("status", "region") if params.get(name)]
-    if "format" in params:
+    parts += [plain_value(name, params[name]) for name in ("kind", "file_name", "mode")
+              if params.get(name)]  # fmt: skip
+    if "format" in params and "file_name" not in params:  # a file's name says its format
         parts.append(plain_value("format", params["format"]))
     return " · ".join(parts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # code: (title shown to users, what it means)
 ERROR_CODES: dict[str, tuple[str, str]] = {
     "E7000": (
@@ -16,9 +18,13 @@ ERROR_CODES: dict[str, tuple[str, str]] = {
     "E7005": ("Report generation failed", "The report or export could not be produced."),
     "E7006": ("Not enough data", "There is no data for the requested period or filters."),
     "E7007": ("Invalid parameters", "The stored parameters are no longer valid for this job type."),
+    "E7008": (
+        "File could not be imported",
+        "The uploaded file is no longer kept, or could not be read as the kind of file chosen.",
+    ),
 }
-UNEXPECTED, TIMEOUT, WORKER_LOST, GENERATION_FAILED, NO_DATA, INVALID_PARAMS = (
-    "E7000", "E7002", "E7003", "E7005", "E7006", "E7007",
+UNEXPECTED, TIMEOUT, WORKER_LOST, GENERATION_FAILED, NO_DATA, INVALID_PARAMS, IMPORT_FILE = (
+    "E7000", "E7002", "E7003", "E7005", "E7006", "E7007", "E7008",
 )  # fmt: skip
 
 
@@ -50,7 +56,18 @@ class UnknownJobType(ValueError):
 
 
 class JobCancelled(Exception):
-    """Raised from progress() when the job's owner asked to cancel it."""
+    """Raised from progress() when the job's owner asked to cancel it.
+
+    Work that keeps what it did so far (an import's applied batches) raises it again with
+    `detail` (how far it got, in words) and `result` (its figures), kept on the cancelled job.
+    """
+
+    def __init__(
+        self, *args: object, detail: str = "", result: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(*args)
+        self.detail = detail
+        self.result = result
 
 
 class ClaimLost(Exception):

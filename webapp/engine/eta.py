@@ -2,7 +2,9 @@
 
 A job page polls once a second, so the typical runtime of each type is read from the last
 completions (an indexed query) at most once per CACHE_SECONDS per process, and only when an
-estimate needs it.
+estimate needs it. The queue's figures every poll shares (who waits and since when, the threads
+serving it, the jobs running in it) are read at most once per QUEUE_CACHE_SECONDS per process;
+a waiting job that is its owner's oldest then needs no query of its own.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import statistics
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from webapp.engine import registry
 from webapp.engine.clock import db_time
@@ -34,6 +37,7 @@ def forget() -> None:
         _rates.clear()
         _waiting.clear()
         _slots.clear()
+        _busy.clear()
 
 
 def recent_rates(job_type: str) -> list[float]:
@@ -75,6 +79,7 @@ def typical_seconds(job_type: str, size: int | None = None) -> float | None:
 QUEUE_CACHE_SECONDS = 2.0
 _waiting: dict[tuple[str, str], tuple[float, dict[int, tuple[int, datetime]]]] = {}
 _slots: dict[str, tuple[float, int]] = {}
+_busy: dict[str, tuple[float, int]] = {}
 
 
 def _waiting_by_user(queue: str, job_type: str) -> dict[int, tuple[int, datetime]]:
@@ -115,7 +120,7 @@ def serving_threads(queue: str) -> int:
     return threads
 
 
-def queue_position(job: Job) -> int | None:
+def queue_position(job: Job | Row[Any]) -> int | None:
     """Where a waiting job stands: 1 starts next. None unless it is pending and due.
 
     Requests of one user run oldest first and each waiting user gets a turn before anyone
@@ -124,26 +129,47 @@ def queue_position(job: Job) -> int | None:
     """
     if job.status != PENDING or job.cancel_requested or job.available_at > utcnow():
         return None
-    own_ahead = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Job)
-            .where(Job.user_id == job.user_id, Job.status == PENDING)  # idx_user_status
-            .where(Job.queue == job.queue, Job.type == job.type)
-            .where(Job.cancel_requested.is_(False), Job.available_at <= db_time())
-            .where(Job.created_at < job.created_at)
-        )
-        or 0
-    )
+    waiting = _waiting_by_user(job.queue, job.type)
+    own_ahead = _own_ahead(job, waiting.get(job.user_id))
     ahead = own_ahead
-    for user_id, (count, oldest) in _waiting_by_user(job.queue, job.type).items():
+    for user_id, (count, oldest) in waiting.items():
         if user_id != job.user_id:
             ahead += min(count, own_ahead + (1 if oldest < job.created_at else 0))
     return ahead + 1
 
 
+def _own_ahead(job: Job | Row[Any], owners: tuple[int, datetime] | None) -> int:
+    """The owner's due jobs of the job's queue and type that wait since before it.
+
+    Zero, without a query, when the queue's figures show it as its owner's oldest waiting job
+    (the usual poll); otherwise, and for a job newer than the figures, they are counted.
+    """
+    if owners is not None and job.created_at <= owners[1]:
+        return 0
+    params = {"user_id": job.user_id, "queue": job.queue, "type": job.type,
+              "created_at": job.created_at}  # fmt: skip
+    return db.session.scalar(_OWN_AHEAD, params) or 0
+
+
+# Built once (a POST counts on every request): the owner's due waiting jobs older than one.
+_OWN_AHEAD = (
+    select(func.count())
+    .select_from(Job)
+    .where(Job.user_id == bindparam("user_id"), Job.status == PENDING)  # idx_user_status
+    .where(Job.queue == bindparam("queue"), Job.type == bindparam("type"))
+    .where(Job.cancel_requested.is_(False), Job.available_at <= db_time())
+    .where(Job.created_at < bindparam("created_at"))
+)
+
+
 def _running(queue: str) -> int:
-    return (
+    """Jobs running in `queue`, cached briefly (every estimate in the queue shares it)."""
+    now = time.monotonic()
+    with _lock:
+        cached = _busy.get(queue)
+    if cached is not None and now - cached[0] < QUEUE_CACHE_SECONDS:
+        return cached[1]
+    running = (
         db.session.scalar(
             select(func.count())
             .select_from(Job)
@@ -151,10 +177,15 @@ def _running(queue: str) -> int:
         )
         or 0
     )
+    with _lock:
+        _busy[queue] = (now, running)
+    return running
 
 
-def estimate_completion(job: Job, now: datetime | None = None) -> datetime | None:
+def estimate_completion(job: Job | Row[Any], now: datetime | None = None) -> datetime | None:
     """When the job will probably finish (an estimate); None for final jobs or with no history.
+
+    `job` is a Job or a row of the jobs table with the columns the estimate reads.
 
     A waiting job waits for the work ahead of it: its place in line beyond the free threads,
     in rounds of the threads serving its queue, each round a typical job of its type.

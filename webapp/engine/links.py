@@ -1,18 +1,21 @@
-"""Signed download links: an itsdangerous token holding the job id and the file name.
+"""Signed download links: an itsdangerous token holding the job id, the file name and the TTL.
 
-The token is signed with SECRET_KEY (salt "download") and carries the time it was made; it is
-accepted for DOWNLOAD_LINK_TTL seconds. A link proves nothing about who holds it: the download
-route still asks for a signed-in owner (or admin).
+The token is signed with SECRET_KEY (salt "download") and carries the time it was made, so it
+is bound to the job, its file and its expiry (made at + TTL, DOWNLOAD_LINK_TTL by default;
+an email may give its links another TTL). A link is a capability, like a storage service's
+temporary URL: whoever holds it may download the file until it expires, unless
+DOWNLOAD_REQUIRES_LOGIN asks for the owner (or an admin) to be signed in as well.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from webapp.engine.storage import result_path
 from webapp.models.job import COMPLETED, Job
@@ -49,32 +52,31 @@ def file_name_of(job: Job) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def make_token(job: Job) -> str:
-    """A fresh signed token for the job's result file."""
-    return str(_serializer().dumps([job.id, file_name_of(job) or ""]))
+def make_token(job: Job, ttl: int | None = None) -> str:
+    """A fresh signed token for the job's result file, valid `ttl` s (DOWNLOAD_LINK_TTL)."""
+    seconds = link_ttl() if ttl is None else int(ttl)
+    return str(_serializer().dumps([job.id, file_name_of(job) or "", seconds]))
 
 
 def read_token(token: str) -> Link:
-    """Check a token's signature and age; raises BadLink when it was not made by us."""
-    serializer = _serializer()
-    expired = False
+    """Check a token's signature and age; raises BadLink when it was not made by us.
+
+    Tokens of two parts (job, file) from before links carried their TTL get DOWNLOAD_LINK_TTL.
+    """
     try:
-        payload: Any = serializer.loads(token, max_age=link_ttl())
-    except SignatureExpired as exc:  # the signature is genuine; only its age is wrong
-        try:
-            payload = serializer.load_payload(exc.payload)
-        except BadSignature:
-            raise BadLink(token) from None
-        expired = True
-    except BadSignature:
+        payload, made_at = _serializer().loads(token, return_timestamp=True)
+    except BadSignature:  # SignatureExpired is one too, but no max_age is given here
         raise BadLink(token) from None
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 2
-        or not all(isinstance(part, str) and part for part in payload)
-    ):
+    if not isinstance(payload, list) or len(payload) not in (2, 3):
         raise BadLink(token)
-    return Link(job_id=payload[0], file_name=payload[1], expired=expired)
+    job_id, file_name, *rest = payload
+    ttl = rest[0] if rest else link_ttl()
+    if not (isinstance(job_id, str) and job_id and isinstance(file_name, str) and file_name):
+        raise BadLink(token)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:
+        raise BadLink(token)
+    expired = made_at.timestamp() + ttl < time.time()
+    return Link(job_id=job_id, file_name=file_name, expired=expired)
 
 
 def path_for(endpoint: str, **values: Any) -> str:
@@ -91,9 +93,9 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     return str(current_app.config["BASE_URL"]).rstrip("/") + adapter.build(endpoint, values)
 
 
-def signed_download_url(job: Job, external: bool = False) -> str:
+def signed_download_url(job: Job, external: bool = False, ttl: int | None = None) -> str:
     """A fresh signed link to the job's file (absolute, on BASE_URL, when `external`)."""
-    token = make_token(job)
+    token = make_token(job, ttl)
     if external:
         return absolute_url("downloads.download", token=token)
     return path_for("downloads.download", token=token)

@@ -1,16 +1,12 @@
-"""Queue backlog figures read straight from Redis, and the backlog alert."""
+"""Queue backlog figures read straight from Redis (alerts: webapp.monitoring.alerts)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import dramatiq
-from flask import current_app
 
 from webapp.engine.registry import QUEUES
-
-log = logging.getLogger("tamam.monitor")
 
 
 @dataclass
@@ -35,15 +31,3 @@ def backlog() -> list[QueueBacklog]:
     return [
         QueueBacklog(queue, *figures) for queue, figures in zip(QUEUES, counts(QUEUES), strict=True)
     ]
-
-
-def check_backlog() -> list[QueueBacklog]:
-    """Log a WARNING for each queue whose ready backlog is over ALERT_BACKLOG_THRESHOLD."""
-    threshold = int(current_app.config["ALERT_BACKLOG_THRESHOLD"])
-    over = [b for b in backlog() if b.ready > threshold]
-    for item in over:
-        log.warning(
-            "Queue backlog detected: %s has %d messages waiting (threshold %d)",
-            item.queue, item.ready, threshold,
-        )  # fmt: skip
-    return over

@@ -30,6 +30,7 @@ from webapp.models.job import (
     Job,
     WorkerHeartbeat,
 )
+from webapp.models.ops import QueuePause
 from webapp.models.types import UTCDateTime
 
 log = logging.getLogger("tamam.recovery")
@@ -140,13 +141,19 @@ def _finish_pending_cancels(report: RecoveryReport) -> None:
 
 
 def _resend_lost(report: RecoveryReport) -> None:
-    """Check pending rows against the broker in batches, resuming where the last pass stopped."""
+    """Check pending rows against the broker in batches, resuming where the last pass stopped.
+
+    A paused queue's jobs are left alone: their messages were dropped on purpose.
+    """
     now = database_now(db.session.connection())
+    paused = db.session.scalars(select(QueuePause.queue)).all()
     after, scanned = _scan["after"], 0
     while scanned < SCAN_PER_PASS:
         query = select(
             Job.id, Job.type, Job.queue, Job.message_id, Job.available_at, Job.updated_at
         ).where(Job.status == PENDING, Job.available_at <= now + timedelta(days=8))
+        if paused:
+            query = query.where(Job.queue.not_in(paused))
         if after is not None:
             key = tuple_(literal(after[0], UTCDateTime()), literal(after[1], String()))
             query = query.where(tuple_(Job.available_at, Job.id) > key)
@@ -159,8 +166,25 @@ def _resend_lost(report: RecoveryReport) -> None:
     _scan["after"] = after  # a backlog larger than one pass is covered by the next ones
 
 
-def _resend_batch(report: RecoveryReport, rows: Sequence[Any], now: datetime) -> None:
-    settled = [row for row in rows if row.updated_at <= now - LOST_GRACE]
+def resend_queue(queue: str) -> int:
+    """A resumed queue: re-send its oldest waiting jobs whose messages are gone (one batch)."""
+    now = database_now(db.session.connection())
+    rows = db.session.execute(
+        select(Job.id, Job.type, Job.queue, Job.message_id, Job.available_at, Job.updated_at)
+        .where(Job.queue == queue, Job.status == PENDING)
+        .order_by(Job.created_at, Job.id)  # idx_queue_status_created
+        .limit(SCAN_BATCH)
+    ).all()
+    report = RecoveryReport()
+    _resend_batch(report, rows, now, grace=False)
+    db.session.rollback()
+    return len(report.resent)
+
+
+def _resend_batch(
+    report: RecoveryReport, rows: Sequence[Any], now: datetime, grace: bool = True
+) -> None:
+    settled = [row for row in rows if not grace or row.updated_at <= now - LOST_GRACE]
     present = dispatch.messages_present(
         [(row.queue, row.message_id or "") for row in settled]
     )  # one round trip for the whole batch

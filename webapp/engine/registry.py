@@ -42,6 +42,7 @@ class JobType:
     size_hint: Callable[[Mapping[str, Any]], int] | None = None
     produces_file: bool = False
     notify_owner: bool = False  # email the owner a download link when it completes
+    admin_only: bool = False  # the machinery's own work: staff never see it offered
     options: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -58,6 +58,7 @@ def retry_failed(job_id: str, extra_attempts: int) -> str | None:
                 max_attempts=Job.attempts + extra_attempts,
                 available_at=db_time(),
                 failed_at=None,
+                discarded_at=None,
                 cancel_requested=False,
                 message_id=message_id,
                 message="Queued again",
@@ -69,3 +70,20 @@ def retry_failed(job_id: str, extra_attempts: int) -> str | None:
             return None
         event(conn, job_id, "retried", 0, "Queued again by hand")
         return message_id
+
+
+def discard(job_id: str) -> bool:
+    """Admin's discard: a failed job leaves the failed list; its row stays for the record.
+
+    Its files are removed by the caller once this returns True.
+    """
+    with db.engine.begin() as conn:
+        done = conn.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == FAILED, Job.discarded_at.is_(None))
+            .values(discarded_at=db_time(), updated_at=db_time())
+        )
+        if done.rowcount != 1:
+            return False
+        event(conn, job_id, "discarded", 0, "Discarded from the failed list")
+        return True

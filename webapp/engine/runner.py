@@ -12,7 +12,7 @@ from dramatiq.middleware import CurrentMessage
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 from redis.exceptions import RedisError
 
-from webapp.engine import attempts, dispatch, fair, registry, transitions
+from webapp.engine import attempts, dispatch, fair, pauses, registry, transitions
 from webapp.engine.errors import GENERATION_FAILED, TIMEOUT, ClaimLost, JobCancelled, JobError
 from webapp.engine.outage import DATABASE_UNAVAILABLE, database_outage, deliver_later
 from webapp.engine.registry import JobContext, JobType
@@ -23,7 +23,6 @@ from webapp.engine.storage import (
     remove_job_files,
 )
 from webapp.models.job import CANCELLED, FAILED, PENDING
-from webapp.notifications import job_completed
 
 log = logging.getLogger("tamam.jobs")
 
@@ -54,7 +53,7 @@ class ProgressReporter:
             raise ClaimLost(self.job_id)
 
 
-_REDELIVERED: dict[str, Any] = {}  # _claim's answer when the message was sent again
+_REDELIVERED: dict[str, Any] = {}  # _claim: nothing to run now (sent again, or queue paused)
 
 
 class _Attempt:
@@ -100,9 +99,13 @@ def _claim(job_id: str, job_type: str | None, token: str) -> dict[str, Any] | No
     """Claim fairly for a broker delivery, exactly `job_id` otherwise."""
     if job_type is None:
         return transitions.claim(job_id, token)
+    queue = registry.get(job_type).queue
+    if pauses.is_paused(queue):  # the job waits as it is; resume sends it a fresh message
+        log.info("Job %s waits: queue %s is paused", job_id, queue)
+        return _REDELIVERED
     message = CurrentMessage.get_current_message()
     ticket = message.message_id if message is not None and message.options.get("job") else None
-    delivery = fair.claim_fair(job_id, job_type, registry.get(job_type).queue, token, ticket)
+    delivery = fair.claim_fair(job_id, job_type, queue, token, ticket)
     if delivery.contended:  # other workers kept taking the due jobs first: try again shortly
         deliver_later()
         return _REDELIVERED
@@ -147,8 +150,8 @@ def _run_claimed(attempt: _Attempt) -> None:
     )
     try:
         result = jt.run(ctx)
-    except JobCancelled:
-        _cancel(job_id, token, number)
+    except JobCancelled as stopped:
+        _cancel(job_id, token, number, stopped.detail, stopped.result)
         attempt.ended = True
         log.info("Job %s cancelled during attempt %d", job_id, number)
         return
@@ -170,17 +173,21 @@ def _run_claimed(attempt: _Attempt) -> None:
     if completed:
         attempts.count("processed")
         log.info("Job %s (%s) completed on attempt %d", job_id, jt.name, number)
-        job_completed(job_id, jt)  # queues the owner's "ready" email; never raises
     elif transitions.is_cancel_requested(job_id) and _cancel(job_id, token, number):
         log.info("Job %s cancelled as it finished; its result is discarded", job_id)
     else:
         log.warning("Job %s: attempt %d finished after losing its claim", job_id, number)
 
 
-def _cancel(job_id: str, token: str, number: int) -> bool:
-    """Stop at the owner's request: this attempt's files, then the row, then any leftovers."""
+def _cancel(
+    job_id: str, token: str, number: int, detail: str = "", result: dict[str, Any] | None = None
+) -> bool:
+    """Stop at the owner's request: this attempt's files, then the row, then any leftovers.
+
+    `detail` and `result` say how far work that keeps what it did got (an import's batches).
+    """
     remove_attempt_files(job_id, number)
-    if not transitions.cancel_running(job_id, token, number):
+    if not transitions.cancel_running(job_id, token, number, detail, result):
         return False
     remove_job_files(job_id)  # final now: no attempt can complete it, older files are garbage
     return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from webapp.engine import dispatch, registry, requests, transitions
 from webapp.engine.clock import db_time
 from webapp.engine.errors import JobStateError, ParamError
-from webapp.engine.storage import remove_job_files
+from webapp.engine.storage import copy_inputs, remove_job_files
 from webapp.extensions import db
 from webapp.models.job import PENDING, Job, JobEvent, new_job_id
 from webapp.models.types import utcnow
@@ -42,8 +42,13 @@ def submit(
     *,
     delay: timedelta | None = None,
     name: str | None = None,
+    with_rows: Callable[[Job], Iterable[Any]] | None = None,
 ) -> Job:
-    """Validate, insert and commit the row, then send a message carrying only its id."""
+    """Validate, insert and commit the row, then send a message carrying only its id.
+
+    `with_rows(job)` gives rows to commit with the job, before any worker can see it (the
+    API's webhook callback and idempotency key).
+    """
     jt = registry.get(job_type)
     clean = jt.validate(params)
     label = clean_name(name)
@@ -71,6 +76,9 @@ def submit(
     db.session.add(job)
     detail = f"Scheduled to start in {_plain_seconds(wait)}" if delay else "Queued"
     db.session.add(JobEvent(job_id=job.id, kind="created", detail=detail, at=db_time()))
+    if with_rows is not None:
+        db.session.flush()  # the job's row first: theirs refer to it
+        db.session.add_all(list(with_rows(job)))
     db.session.commit()
     # Committed first: a worker that gets the message always finds the row. If this process
     # dies before the send, or Redis is down, the recovery pass finds the row and sends it.
@@ -140,5 +148,10 @@ def retry_job(job: Job) -> Job:
 
 
 def run_again(user: User, job: Job) -> Job:
-    """A new job of the same type, parameters and name, owned by `user`."""
-    return submit(user, job.type, job.input_data, name=job.name)
+    """A new job of the same type, parameters, name and input files, owned by `user`."""
+
+    def inputs(fresh: Job) -> list[Any]:
+        copy_inputs(job.id, fresh.id)  # before the commit: a worker always finds them
+        return []
+
+    return submit(user, job.type, job.input_data, name=job.name, with_rows=inputs)

@@ -27,6 +27,24 @@ def job_dir(job_id: str, create: bool = False) -> Path:
     return path
 
 
+INPUT_FOLDER = "input"  # files a job was given (an uploaded spreadsheet), kept as long as the job
+
+
+def input_dir(job_id: str, create: bool = False) -> Path:
+    """The folder of the files a job was given; attempts read it and never write into it."""
+    path = job_dir(job_id) / INPUT_FOLDER
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def copy_inputs(source_id: str, target_id: str) -> None:
+    """Give a new job (run again) the input files of another, when it still has them."""
+    source = input_dir(source_id)
+    if source.is_dir():
+        shutil.copytree(source, input_dir(target_id), dirs_exist_ok=True)
+
+
 def attempt_folder(attempt: int) -> str:
     """The name of one attempt's folder under its job's folder."""
     return f"attempt-{int(attempt)}"

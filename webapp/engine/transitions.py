@@ -33,9 +33,17 @@ def new_message_id() -> str:
     return str(uuid.uuid4())
 
 
+FINAL_EVENTS = ("completed", "failed", "cancelled")
+
+
 def event(conn: Connection, job_id: str, kind: str, attempt: int = 0, detail: str = "",
           error_code: str | None = None) -> None:  # fmt: skip
-    """Add a line to the job's timeline, in the caller's transaction."""
+    """Add a line to the job's timeline, in the caller's transaction.
+
+    Every final change writes one of FINAL_EVENTS: its deliveries (the job's webhook, the
+    owner's "ready" email) are written to the outbox in the same transaction
+    (webapp.notifications.job_ended).
+    """
     conn.execute(
         insert(JobEvent).values(
             job_id=job_id,
@@ -46,6 +54,10 @@ def event(conn: Connection, job_id: str, kind: str, attempt: int = 0, detail: st
             at=db_time(),
         )
     )
+    if kind in FINAL_EVENTS:
+        from webapp.notifications import job_ended
+
+        job_ended(conn, job_id, kind)
 
 
 def holds(job_id: str, token: str, attempt: int) -> Any:
@@ -197,16 +209,22 @@ def complete(job_id: str, token: str, attempt: int, result: dict[str, Any] | Non
         return done.rowcount == 1
 
 
-def cancel_running(job_id: str, token: str, attempt: int) -> bool:
-    """processing -> cancelled, by the attempt that noticed the cancel request."""
+def cancel_running(job_id: str, token: str, attempt: int, detail: str = "",
+                   result: dict[str, Any] | None = None) -> bool:  # fmt: skip
+    """processing -> cancelled, by the attempt that noticed the cancel request.
+
+    `detail` says how far the work got, `result` keeps its figures (both optional).
+    """
+    extra: dict[str, Any] = {"result_data": dict(result)} if result else {}
     with db.engine.begin() as conn:
         done = conn.execute(
             update(Job)
             .where(holds(job_id, token, attempt))
-            .values(**_cancelled_values(), **_released_values())
+            .values(**_cancelled_values(), **_released_values(), **extra)
         )
         if done.rowcount == 1:
-            event(conn, job_id, "cancelled", attempt, "Stopped at the owner's request")
+            words = "Stopped at the owner's request"
+            event(conn, job_id, "cancelled", attempt, f"{words}: {detail}" if detail else words)
         return done.rowcount == 1
 
 

@@ -16,9 +16,12 @@ from webapp.extensions import db
 from webapp.jobs import bp
 from webapp.jobs.routes import htmx_target, live_context, load_job, page_response
 from webapp.models.job import COMPLETED, Job
+from webapp.monitoring import audit
 
 SEE_OTHER = 303
 RUN_AS = ("owner", "me")  # whose a run again is, when an admin runs someone else's job
+CANCEL_WORDS = {"cancelled": "Cancelled from the job page",
+                "requested": "Cancel requested from the job page"}  # fmt: skip
 
 
 @bp.post("/<job_id>/cancel")
@@ -29,6 +32,8 @@ def cancel(job_id: str) -> Response:
         outcome = service.cancel_job(job)
     except JobStateError:
         outcome = None
+    if outcome is not None and job.user_id != current_user.id:  # an admin, on someone's job
+        audit.record(current_user, "cancel", "job", job.id, CANCEL_WORDS[outcome])
     if htmx_target("job-live"):
         return page_response(render_template("jobs/_job_live.html", **live_context(job)))
     if outcome == "cancelled":
@@ -60,6 +65,8 @@ def run_again(job_id: str) -> Response:
     except ParamError as exc:
         flash(f"This job can't run again as it was: {exc.message}", "error")
         return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
+    if job.user_id != current_user.id:  # an admin, on someone else's job
+        audit.record(current_user, "run_again", "job", job.id, f"As {user.email}: job {fresh.id}")
     # Says what was done, not the new job's state, so it stays true once the job ends.
     owner = "" if user.id == current_user.id else f" for {user.email}"
     flash(f"A new {type_label(fresh.type).lower()}{owner}, with the same parameters.", "success")

@@ -6,69 +6,32 @@ the same (created_at, id) indexes) and a case-insensitive search in the jobs' na
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, exists, literal, select, tuple_
+from sqlalchemy import exists, select, tuple_
 
 from webapp.engine import registry
 from webapp.engine.service import visible_jobs
 from webapp.extensions import db
 from webapp.models.job import STATUSES, Job
-from webapp.models.types import UTCDateTime
 from webapp.models.user import User
-from webapp.query import BadQuery, choice_arg, date_arg, int_arg, parse_int, parsed_arg, search_arg
+from webapp.monitoring.keyset import Cursor as KeysetCursor
+from webapp.query import BadQuery, choice_arg, date_arg, int_arg, search_arg
 
 PAGE_SIZE = 25
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
-# The last microsecond a datetime can hold: cursors past it would overflow.
-MAX_MICROS = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - EPOCH) // MICROSECOND
-# Job ids are `job-YYYYMMDD-` and URL-safe base64 (new_job_id).
-JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,50}")
-CURSOR_SHAPE = "must look like <microseconds>.<job id>, as in the list's own links"
 SEARCH_MAX = 120  # a name is at most 120 characters: a longer search can match nothing
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """A position in the list: the (created_at, id) of a row, written as '<microseconds>.<id>'."""
-
-    created_at: datetime
-    job_id: str
+class Cursor(KeysetCursor):
+    """A position in My jobs: the (created_at, id) of a row, written as '<microseconds>.<id>'."""
 
     @classmethod
     def of(cls, job: Job) -> Cursor:
         """The cursor just at `job`."""
         return cls(job.created_at, job.id)
-
-    def encode(self) -> str:
-        """The text form used in ?before= and ?after=."""
-        return f"{(self.created_at - EPOCH) // MICROSECOND}.{self.job_id}"
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        """Parse encode()'s text; ValueError (saying the expected shape) for anything else."""
-        micros, dot, job_id = text.partition(".")
-        if not dot or not JOB_ID.fullmatch(job_id):
-            raise ValueError(CURSOR_SHAPE)
-        try:
-            moment = parse_int(micros, minimum=0, maximum=MAX_MICROS)
-        except ValueError:
-            raise ValueError(CURSOR_SHAPE) from None
-        return cls(EPOCH + moment * MICROSECOND, job_id)
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str], name: str) -> Cursor | None:
-        """?before= or ?after= as a cursor; None when absent, BadQuery when malformed."""
-        return parsed_arg(args, name, cls.decode)
-
-    def key(self) -> Any:
-        """The SQL row value (created_at, id) to compare the index key with."""
-        return tuple_(literal(self.created_at, UTCDateTime()), literal(self.job_id, String()))
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from webapp.engine import registry
+from webapp.engine import pauses, registry
 from webapp.engine.eta import estimate_completion, queue_position
 from webapp.engine.service import NAME_MAX, get_job_for, visible_jobs
 from webapp.extensions import db
 from webapp.jobs import bp
-from webapp.jobs.listing import JOB_ID, PAGE_SIZE, SEARCH_MAX, Cursor, JobFilters, list_jobs
+from webapp.jobs.listing import PAGE_SIZE, SEARCH_MAX, Cursor, JobFilters, list_jobs
 from webapp.jobs.present import (
     VERSION_COLUMNS,
     clock_tag,
@@ -27,8 +27,11 @@ from webapp.jobs.present import (
     row_version,
     timeline,
 )
-from webapp.models.job import STATUSES, Job
+from webapp.models.job import PENDING, STATUSES, Job
 from webapp.models.user import User
+from webapp.monitoring import audit
+from webapp.monitoring.keyset import JOB_ID
+from webapp.notify.present import delivery_view
 from webapp.query import list_arg
 
 bp.add_app_template_filter(eta_tag, "eta_tag")
@@ -73,7 +76,9 @@ def live_context(job: Job) -> dict[str, Any]:
         "view": job_view(job, admin=current_user.is_admin),
         "position": queue_position(job),
         "eta": estimate_completion(job),
+        "paused": pauses.paused_queues().get(job.queue) if job.status == PENDING else None,
         "timeline": timeline(job.events),
+        "delivery": delivery_view(job),
     }
 
 
@@ -92,7 +97,7 @@ def index() -> Response:
         "views": [job_view(job, admin=current_user.is_admin) for job in page.jobs],
         "filters": filters,
         "statuses": STATUSES,
-        "types": registry.all_types(),
+        "types": [jt for jt in registry.all_types() if current_user.is_admin or not jt.admin_only],
         "show_owner": current_user.is_admin,
         "owners": _owners() if current_user.is_admin else [],
         "search_max": SEARCH_MAX,
@@ -160,9 +165,11 @@ def live_rows() -> Response:
 
 @bp.get("/<job_id>")
 def show(job_id: str) -> str:
-    """A job's page: status, progress, ETA, timeline, parameters and what can be done."""
+    """A job's page: status, progress, ETA, timeline, parameters and what can be done; admins
+    also see the audit log's entries for the job."""
     job = load_job(job_id)
-    return render_template("jobs/show.html", **live_context(job), name_max=NAME_MAX)
+    entries = audit.for_job(job.id) if current_user.is_admin else ()
+    return render_template("jobs/show.html", **live_context(job), name_max=NAME_MAX, audit=entries)
 
 
 @bp.get("/<job_id>/live")
@@ -191,6 +198,8 @@ def live_version(job: Job, eta: Any) -> str:
     relative times ("2 minutes ago"), so an unchanged job is redrawn at most 4 times a minute."""
     tick = int(time.time() // 15)
     words = eta_words(eta) if eta is not None else ""
+    if job.status == PENDING and job.queue in pauses.paused_queues():
+        words += " paused"  # a pause or resume redraws the part at once
     return f"{row_version(job)}-{zlib.crc32(words.encode()):08x}-{tick:x}"
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.engine.describe import summary, type_label
 from webapp.engine.errors import (
@@ -123,7 +123,10 @@ def _form_url(job: Job) -> str | None:
 def recent_failures(user: User, size: int = SECTION_SIZE) -> list[Failure]:
     """The user's jobs that failed in the last FAILURE_DAYS days, newest first."""
     since = utcnow() - timedelta(days=FAILURE_DAYS)
-    query = _own(user, FAILED).where(Job.failed_at >= since)
+    # Through coalesce (a failed row always has failed_at), so that SQLite, which has no
+    # statistics, reads the user's range of idx_user_status rather than every recent failure
+    # of everyone through the ops page's idx_status_failed.
+    query = _own(user, FAILED).where(func.coalesce(Job.failed_at, Job.created_at) >= since)
     failures = []
     for job in db.session.scalars(query.limit(size)):
         code = job.error_code or UNEXPECTED

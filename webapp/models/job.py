@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -62,7 +63,11 @@ class Job(db.Model):
         Index("idx_type_created", "type", "created_at", "id"),
         Index("idx_type_status_completed", "type", "status", "completed_at"),
         Index("idx_queue_status_created", "queue", "status", "created_at", "id"),
+        Index("idx_queue_status_available", "queue", "status", "available_at"),  # oldest wait
         Index("idx_message", "message_id"),  # a spent ticket's holder (webapp.engine.fair)
+        Index("idx_status_failed", "status", "failed_at", "id"),  # the per-minute roll-up
+        Index("idx_failed_list", "status", "discarded_at", "failed_at", "id"),  # /ops/failed
+        Index("idx_status_completed", "status", "completed_at"),  # the per-minute roll-up
     )
 
     id: Mapped[str] = mapped_column(String(50), primary_key=True, default=new_job_id)
@@ -94,6 +99,7 @@ class Job(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # off the failed list
 
     worker_id: Mapped[str | None] = mapped_column(String(120))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -153,6 +159,7 @@ class WorkerHeartbeat(db.Model):
     jobs_in_progress: Mapped[int] = mapped_column(Integer, default=0)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    memory_bytes: Mapped[int | None] = mapped_column(BigInteger)  # resident set size
 
 
 class SchedulerLease(db.Model):

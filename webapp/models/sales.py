@@ -19,11 +19,17 @@ class Customer(db.Model):
     """A customer who places orders."""
 
     __tablename__ = "customers"
+    __table_args__ = (
+        # The natural key of imports: stored lower-case, one customer per address and phone.
+        Index("uq_customers_email", "email", unique=True),
+        Index("uq_customers_phone", "phone", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    email: Mapped[str] = mapped_column(String(254))
     region: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164, e.g. +966501234567
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -1,23 +1,20 @@
-"""Emails about jobs: "your report is ready", sent by a worker, never by the request."""
+"""Notifications: what reaches people and systems outside, always through the outbox.
+
+`job_ended()` is the engine's one hook: it runs inside the transaction of a job's final change
+and writes that change's deliveries there (the job's webhook, the owner's "ready" email), so a
+crash between the commit and the send loses nothing.
+"""
 
 from __future__ import annotations
 
-import logging
-
-import dramatiq
-
-from webapp.engine.registry import JobType
-
-log = logging.getLogger("tamam.notifications")
-
-ACTOR = "notify_job_ready"
+from sqlalchemy import Connection
 
 
-def job_completed(job_id: str, job_type: JobType) -> None:
-    """Queue the "ready" email when the type says so; never raises into the runner."""
-    if not job_type.notify_owner:
-        return
-    try:
-        dramatiq.get_broker().get_actor(ACTOR).send(job_id)
-    except Exception:  # the job is done either way; a lost email must not undo it
-        log.exception("Job %s completed but its 'ready' email could not be queued", job_id)
+def job_ended(conn: Connection, job_id: str, kind: str) -> None:
+    """In the final change's transaction (`kind`: completed, failed or cancelled)."""
+    from webapp.notifications.job_webhook import job_finished
+    from webapp.notifications.ready import queue_ready
+
+    job_finished(conn, job_id)
+    if kind == "completed":
+        queue_ready(conn, job_id)

@@ -17,6 +17,23 @@
     });
   }
 
+  // A time of day (<time class="clock">: a job requested, a queue paused), in the reader's
+  // zone: "14:05", then its day.
+  var clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  var dayFormat = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", timeZoneName: "short"
+  });
+
+  function localiseClocks(root) {
+    if (!root.querySelectorAll) { return; }
+    root.querySelectorAll("time.clock[datetime]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) { return; }
+      el.querySelector(".clock-time").textContent = clockFormat.format(when);
+      el.querySelector(".clock-day").textContent = dayFormat.format(when);
+    });
+  }
+
   // Forms with data-confirm ask before they post when htmx is not handling them.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -85,11 +102,13 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     localiseTimes(document);
+    localiseClocks(document);
     remember(document);
     offerNotifications();
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     localiseTimes(event.target);
+    localiseClocks(event.target);
     remember(event.target);
   });
 })();
@@ -151,7 +170,6 @@
     var fresh = event.target;  // the new row, now in the page
     if (fresh && fresh.classList && fresh.classList.contains("job-row")) {
       fresh.dispatchEvent(new CustomEvent("htmx:afterSwap", { bubbles: true, detail: {} }));
-      localiseClocks(fresh);
     }
   });
 
@@ -171,22 +189,6 @@
     });
   }
 
-  // The time of day a job was requested, in the reader's zone: "14:05", then its day.
-  var clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-  var dayFormat = new Intl.DateTimeFormat(undefined, {
-    year: "numeric", month: "short", day: "numeric", timeZoneName: "short"
-  });
-
-  function localiseClocks(root) {
-    if (!root.querySelectorAll) { return; }
-    root.querySelectorAll("time.clock[datetime]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (isNaN(when)) { return; }
-      el.querySelector(".clock-time").textContent = clockFormat.format(when);
-      el.querySelector(".clock-day").textContent = dayFormat.format(when);
-    });
-  }
-
   function showPaused() {
     var button = document.getElementById("live-toggle");
     var note = document.getElementById("live-note");
@@ -203,7 +205,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var controls = document.getElementById("live-controls");
-    localiseClocks(document);
     if (!list()) { return; }
     if (controls) {
       controls.hidden = false;
@@ -221,10 +222,7 @@
   });
   // A filter or another page swaps the whole list: poll its rows, from 1 s.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target && event.target.id === "job-list") {
-      localiseClocks(event.target);
-      restart();
-    }
+    if (event.target && event.target.id === "job-list") { restart(); }
   });
 })();
 
@@ -249,5 +247,144 @@
                event.detail.target.id === "job-live") {
       shown = null;  // a cancel redrew it: the next poll renders
     }
+  });
+})();
+
+// Parts of a page that refresh themselves (/ops: the live figures every 5 s, the charts every
+// minute). Each element with data-refresh-url is fetched every data-refresh-every ms, one request
+// per part, and swapped whole by htmx, which keeps keyboard focus on the element with the same
+// id; open <details> stay open, and an answer identical to the last is not swapped. A failed
+// request backs off (doubling, up to a minute). Like My jobs' poll, the refresh pauses while
+// the tab is hidden and when the reader presses "Pause live updates" (the same controls).
+(function () {
+  "use strict";
+
+  var LONGEST = 60000;
+  var paused = false;
+  var parts = {};  // element id -> { timer, delay, busy, last }
+
+  function every(id) {
+    var el = document.getElementById(id);
+    return (el && parseInt(el.dataset.refreshEvery, 10)) || 5000;
+  }
+
+  function schedule(id, ms) {
+    var part = parts[id];
+    window.clearTimeout(part.timer);
+    part.timer = null;
+    if (paused || document.hidden) { return; }
+    part.timer = window.setTimeout(function () { refresh(id); }, ms);
+  }
+
+  function swap(id, html) {
+    var el = document.getElementById(id);
+    var open = Array.prototype.map.call(el.querySelectorAll("details[open][id]"), function (d) {
+      return d.id;
+    });
+    window.htmx.swap(el, html, { swapStyle: "outerHTML" });
+    open.forEach(function (detailsId) {
+      var details = document.getElementById(detailsId);
+      if (details) { details.open = true; }
+    });
+  }
+
+  function refresh(id) {
+    var part = parts[id], el = document.getElementById(id);
+    part.timer = null;
+    if (!el || part.busy) { return; }
+    part.busy = true;
+    fetch(el.dataset.refreshUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) {
+        var away = response.headers.get("HX-Redirect");
+        if (away) { window.location.assign(away); return false; }  // signed out meanwhile
+        if (response.status !== 200) { return false; }
+        return response.text().then(function (html) {
+          if (!paused && html !== part.last) {  // paused meanwhile: the page stays as it is
+            swap(id, html);
+            part.last = html;
+          }
+          return true;
+        });
+      })
+      .catch(function () { return false; })  // offline: keep backing off
+      .then(function (ok) {
+        part.busy = false;
+        part.delay = ok ? every(id) : Math.min(part.delay * 2, LONGEST);
+        schedule(id, part.delay);
+      });
+  }
+
+  function startAll(soon) {
+    Object.keys(parts).forEach(function (id) {
+      parts[id].delay = every(id);
+      schedule(id, soon ? 0 : parts[id].delay);
+    });
+  }
+
+  function stopAll() {
+    Object.keys(parts).forEach(function (id) {
+      window.clearTimeout(parts[id].timer);
+      parts[id].timer = null;
+    });
+  }
+
+  function showPaused() {
+    var button = document.getElementById("live-toggle");
+    button.setAttribute("aria-pressed", paused ? "true" : "false");
+    button.textContent = paused ? "Resume live updates" : "Pause live updates";
+    document.getElementById("live-note").textContent =
+      paused ? "Live updates are paused: the figures stay as they are." : "";
+  }
+
+  // A chart step's <title> starts with its time in UTC: say it in the reader's zone.
+  var timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+  function localiseTitles(root) {
+    if (!root.querySelectorAll) { return; }
+    root.querySelectorAll("title[data-at]").forEach(function (title) {
+      var at = new Date(title.getAttribute("data-at"));
+      var until = title.hasAttribute("data-until") && new Date(title.getAttribute("data-until"));
+      var cut = title.textContent.indexOf(": ");
+      if (isNaN(at) || cut < 0) { return; }
+      var words = timeOfDay.format(at) + (until ? " to " + timeOfDay.format(until) : "");
+      title.textContent = words + title.textContent.slice(cut);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localiseTitles(document);
+    document.querySelectorAll("[data-refresh-url][id]").forEach(function (el) {
+      parts[el.id] = { timer: null, delay: every(el.id), busy: false, last: null };
+    });
+    if (!Object.keys(parts).length) { return; }
+    var controls = document.getElementById("live-controls");
+    if (controls) {
+      controls.hidden = false;
+      document.getElementById("live-toggle").addEventListener("click", function () {
+        paused = !paused;
+        showPaused();
+        if (paused) { stopAll(); } else { startAll(true); }
+      });
+    }
+    startAll(false);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { stopAll(); } else if (!paused) { startAll(true); }
+  });
+  // A part in its final state (the ping's answers, all in) says so to screen readers, once:
+  // it arrives once, since it no longer polls.
+  function announce(root) {
+    var done = root.matches && root.matches("[data-announce]") ? root :
+      root.querySelector && root.querySelector("[data-announce]");
+    var announcer = document.getElementById("announcer");
+    if (done && announcer) {
+      announcer.textContent = "";
+      announcer.textContent = done.dataset.announce;
+    }
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    localiseTitles(event.target);
+    announce(event.target);
   });
 })();

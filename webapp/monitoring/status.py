@@ -20,6 +20,7 @@ from webapp.engine.recovery import stale_after
 from webapp.engine.registry import QUEUES
 from webapp.extensions import db
 from webapp.models.job import PENDING, PROCESSING, Job, WorkerHeartbeat
+from webapp.models.ops import QueuePause
 
 
 @dataclass
@@ -32,9 +33,10 @@ class QueueStatus:
     dead: int = 0  # dead-lettered (Redis)
     pending: int = 0  # rows waiting (database), due or not
     processing: int = 0
-    oldest_pending_seconds: float | None = None  # measured, the oldest due pending job
+    oldest_pending_seconds: float | None = None  # measured: since the oldest pending job was due
     workers: int = 0  # live worker processes serving the queue
     threads: int = 0
+    paused: bool = False  # an admin paused it: waiting is expected, not a problem
     problems: list[str] = field(default_factory=list)
 
 
@@ -73,11 +75,13 @@ def ops_status() -> OpsStatus:
     for queue, status, count in counts:
         figures = queues.setdefault(queue, QueueStatus(queue))
         setattr(figures, status, int(count))
+    paused = set(db.session.scalars(select(QueuePause.queue)))
     for name, figures in queues.items():
-        oldest = db.session.scalar(
-            select(func.min(Job.created_at)).where(
+        figures.paused = name in paused
+        oldest = db.session.scalar(  # waiting since due: a retry or a delay counts from then
+            select(func.min(Job.available_at)).where(
                 Job.queue == name, Job.status == PENDING, Job.available_at <= db_time()
-            )  # idx_queue_status_created
+            )  # idx_queue_status_available
         )
         if oldest is not None:
             figures.oldest_pending_seconds = round((now - oldest).total_seconds(), 1)
@@ -98,14 +102,25 @@ def ops_status() -> OpsStatus:
     return OpsStatus(now, ordered, len(live), len(beats) - len(live))
 
 
+def backlog_threshold(queue: str) -> int:
+    """The queue's own threshold from ALERT_BACKLOG_THRESHOLDS, else the default."""
+    config = current_app.config
+    for part in str(config.get("ALERT_BACKLOG_THRESHOLDS", "")).split(","):
+        name, _, value = part.partition("=")
+        if name.strip() == queue and value.strip().isdigit():
+            return int(value)
+    return int(config["ALERT_BACKLOG_THRESHOLD"])
+
+
 def _problems(figures: QueueStatus) -> list[str]:
     """What an admin should look at, in words; empty when the queue is fine."""
     config = current_app.config
     problems = []
-    if figures.ready > int(config["ALERT_BACKLOG_THRESHOLD"]):
-        problems.append(
-            f"{figures.ready} messages waiting, over {config['ALERT_BACKLOG_THRESHOLD']}"
-        )
+    threshold = backlog_threshold(figures.queue)
+    if figures.ready > threshold:
+        problems.append(f"{figures.ready} messages waiting, over {threshold}")
+    if figures.paused:
+        return problems
     waited = figures.oldest_pending_seconds
     if waited is not None and waited > int(config["ALERT_OLDEST_PENDING_SECONDS"]):
         problems.append(f"the oldest job has waited {waited:.0f} s")

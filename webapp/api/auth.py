@@ -1,0 +1,75 @@
+"""Bearer-token authentication for /v1: the only credential the API accepts.
+
+Session cookies are never read here (the API works the same with or without one), and the
+pages never read tokens (Flask-Login only knows sessions), so neither can stand in for the
+other.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+from sqlalchemy.orm import make_transient_to_detached
+
+from webapp.api.errors import ApiError
+from webapp.api.reads import reads_only
+from webapp.api.tokens import authenticate
+from webapp.extensions import db
+from webapp.models.user import User
+
+# Endpoints of the blueprint anyone may read: the API's description and its docs page.
+OPEN_ENDPOINTS = {"api.openapi", "api.docs"}
+READ_METHODS = {"GET", "HEAD"}  # every API view for them only reads
+
+
+def bearer_secret() -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if there is one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def require_token() -> None:
+    """before_request of the API: sets g.api_user_id and g.api_token_id, or answers 401."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return
+    secret = bearer_secret()
+    if secret is None:
+        raise ApiError(
+            "unauthorized",
+            "Send a personal API token: Authorization: Bearer <token> (make one on your profile).",
+        )
+    if request.method in READ_METHODS:
+        reads_only()
+    caller = authenticate(secret)
+    if caller is None:
+        raise ApiError(
+            "unauthorized",
+            "This token is not valid: unknown, revoked, or its user is disabled.",
+            headers={"WWW-Authenticate": 'Bearer realm="tamam", error="invalid_token"'},
+        )
+    g.api_token_id = caller.token_id
+    g.api_user_id = caller.user_id
+
+
+def api_user_id() -> int:
+    """The id of the user the request's token belongs to (no query)."""
+    user_id: int = g.api_user_id
+    return user_id
+
+
+def api_user() -> User:
+    """The user the request's token belongs to, as a persistent object that knows only its id.
+
+    The token's check has just read the row; submitting work needs no more than the id, so no
+    second read is made for it. Any other column is loaded when first used (SQLAlchemy's
+    merge without load: the object is attached to the session under its identity).
+    """
+    user: User | None = g.get("api_user")
+    if user is None:
+        known = User(id=g.api_user_id)
+        make_transient_to_detached(known)
+        user = db.session.merge(known, load=False)
+        g.api_user = user
+    return user

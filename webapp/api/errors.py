@@ -1,0 +1,115 @@
+"""One error envelope for every API answer that is not a success.
+
+`{"error": {"code": ..., "message": ..., "details": ...}}`; the codes are stable and listed in
+the README. Handlers here are called by the app-wide ones (webapp.errors) for /v1 paths, so
+routing errors (404, 405), body limits (413) and the rate limit (429) get the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+log = logging.getLogger("tamam.api")
+
+PREFIX = "/v1"
+
+# code: (HTTP status, what it means) -- listed in the README.
+CODES: dict[str, tuple[int, str]] = {
+    "bad_request": (400, "The request could not be read (for example a bad query parameter)."),
+    "malformed_json": (400, "The body is not valid JSON."),
+    "unauthorized": (401, "No token, an unknown token or a revoked one."),
+    "not_found": (404, "No such resource, or not yours: both answer the same."),
+    "method_not_allowed": (405, "The path exists but not with this method (see Allow)."),
+    "job_final": (409, "The job already finished: there is nothing to cancel."),
+    "job_not_completed": (409, "The job has no file to download (yet, or ever)."),
+    "idempotency_key_reused": (409, "This Idempotency-Key was used with another request."),
+    "result_expired": (410, "The job's file was removed after its time to live."),
+    "payload_too_large": (413, "The body is over MAX_CONTENT_LENGTH."),
+    "unsupported_media_type": (415, "POST bodies must be application/json."),
+    "validation_failed": (422, "The body is well-formed but some fields are wrong; see details."),
+    "rate_limited": (429, "Too many POSTs with this token; wait for Retry-After seconds."),
+    "internal_error": (500, "Something went wrong on our side; it is logged."),
+    "service_unavailable": (503, "A service the API needs is down; try again shortly."),
+}
+BY_STATUS = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+             409: "job_final", 410: "result_expired", 413: "payload_too_large",
+             415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
+             500: "internal_error", 503: "service_unavailable"}  # fmt: skip
+
+
+class ApiError(Exception):
+    """An error the API answers with its envelope."""
+
+    def __init__(self, code: str, message: str, details: Any = None, *,
+                 headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        super().__init__(message)
+        self.code = code
+        self.status = CODES[code][0]
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+
+def is_api_request() -> bool:
+    """True for every path under /v1, matched by a route or not."""
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def envelope(code: str, message: str, details: Any = None, status: int | None = None,
+             headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+    """The JSON response for an error."""
+    response = jsonify(error={"code": code, "message": message, "details": details})
+    response.status_code = status or CODES[code][0]
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="tamam"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def api_error(error: ApiError) -> Response:
+    """An ApiError raised by a view or a hook."""
+    return envelope(error.code, error.message, error.details, error.status, error.headers)
+
+
+def http_error(error: HTTPException) -> Response:
+    """Werkzeug's errors (404, 405, 413, 429...) in the envelope."""
+    status = error.code or 500
+    code = BY_STATUS.get(status, "bad_request" if status < 500 else "internal_error")
+    headers: dict[str, str] = {}
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(error.valid_methods or []))
+    if status == 429:
+        headers["Retry-After"] = str(_rate_limit_retry_after())
+        message = "Too many requests with this token; try again after Retry-After seconds."
+    elif status == 404:
+        message = "Not found."
+    else:
+        message = error.description or CODES[code][1]
+    return envelope(code, message, None, status, headers)
+
+
+def server_error(error: Exception) -> Response:
+    """Anything unexpected: logged, and a 500 that says nothing of the inside."""
+    log.exception("API error on %s %s", request.method, request.path)
+    return envelope("internal_error", "Internal server error.", None, 500)
+
+
+def _rate_limit_retry_after() -> int:
+    """Seconds until the breached window resets (at least 1)."""
+    from webapp.api.limits import limiter
+
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            return max(1, int(current.reset_at - time.time()))
+    except Exception:  # storage trouble: a minute is a safe answer
+        current_app.logger.warning("Could not read the rate limit window", exc_info=True)
+    return 60

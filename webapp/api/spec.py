@@ -1,0 +1,78 @@
+"""The OpenAPI 3.1 document, made by spectree from the routes and the pydantic models that
+validate their requests: /v1/openapi.json, and a page for people at /v1/docs.
+
+spectree validates each request before the view runs; its errors come back in the API's
+envelope (422, naming each bad field) through `before`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spectree import SecurityScheme, SpecTree
+from spectree.models import SecuritySchemeData, Tag
+
+from webapp.api.errors import ApiError
+
+TITLE = "Tamam API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Ask for long work (a sales report, an orders export), get 202 Accepted at once, poll the "
+    "job (honouring Retry-After) and download its file from a signed link. Every request needs "
+    "a personal token: `Authorization: Bearer tamam_...` (make one on your profile page). "
+    'Every error answers `{"error": {"code", "message", "details"}}`.'
+)
+JOBS = Tag(name="jobs", description="Requests for work and the jobs they make.")
+
+
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """A pydantic error location as the field a client sent: 'from', 'limit', 'body'."""
+    parts = [str(part) for part in loc if not isinstance(part, int)]
+    return ".".join(parts) or "body"
+
+
+def _field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    details = []
+    for error in errors:
+        message = str(error.get("msg", "is not valid"))
+        message = message.removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            message = "is not a field of this request"
+        details.append({"field": field_name(error.get("loc") or ()), "message": message})
+    return details
+
+
+def reject_invalid(req: Any, resp: Any, req_validation_error: Any, instance: Any,
+                   *rest: Any) -> None:  # fmt: skip
+    """spectree's `before` hook: a request that fails validation becomes our 422."""
+    if req_validation_error is None:
+        return
+    details = _field_errors(req_validation_error.errors(include_context=False))
+    names = ", ".join(dict.fromkeys(item["field"] for item in details))
+    raise ApiError("validation_failed", f"Some fields are not valid: {names}.", details)
+
+
+spec = SpecTree(
+    "flask",
+    title=TITLE,
+    version=VERSION,
+    description=DESCRIPTION,
+    path="v1/_spectree",  # spectree's own routes are never registered: ours serve the document
+    mode="strict",
+    annotations=False,
+    before=reject_invalid,
+    naming_strategy=lambda model: model.__name__,  # plain names: one model per name here
+    nested_naming_strategy=lambda _parent, child: child,
+    security_schemes=[
+        SecurityScheme(
+            name="bearer",
+            data=SecuritySchemeData(type="http", scheme="bearer", bearer_format="tamam_..."),
+        )
+    ],
+    security={"bearer": []},
+)
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document (built once per process, on first use, from the app's routes)."""
+    return spec.spec  # type: ignore[no-any-return]

@@ -1,0 +1,235 @@
+"""The bulk_import job: read the uploaded file a row at a time, check every row, and apply (or,
+checking only, count) the changes in batches, with progress by rows.
+
+Each applied batch is committed with an ImportBatch row naming it, in one transaction. So a
+cancel stops between batches with every committed batch kept, and a second attempt after a
+crash reads the file again but skips the batches already applied, taking their counts from
+their rows: nothing is applied twice and the counts are those of the first time. Checking only
+writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.engine.errors import IMPORT_FILE, JobCancelled, JobError
+from webapp.engine.registry import JobContext
+from webapp.engine.storage import input_dir
+from webapp.extensions import db
+from webapp.importers import apply
+from webapp.importers.apply import Checked
+from webapp.importers.errors_file import ErrorFile
+from webapp.importers.kinds import KINDS, Kind
+from webapp.importers.reading import FileRefused, open_table
+from webapp.importers.rows import HeaderProblem, RowChecker, column_positions, is_blank_row
+from webapp.importers.seen import SeenKeys
+from webapp.models.imports import ImportBatch
+
+COUNTS = ("created", "updated", "unchanged", "rejected")
+UNDO_QUOTE = ("'=", "'+", "'-", "'@")  # how safe_cells writes formula-looking text to CSV
+SEEN_FILE = ".seen-keys.sqlite3"  # in the attempt's folder, never a result (a leading dot)
+Reject = tuple[int, Sequence[Any], list[str]]  # a rejected row: its line, cells and problems
+
+
+def upload_path(job_id: str, fmt: str) -> Path:
+    """Where a job's uploaded file is kept (with the job, removed with it)."""
+    return input_dir(job_id) / f"upload.{fmt}"
+
+
+@dataclass
+class Tally:
+    """Rows so far: read (not blank), and how many of each outcome."""
+
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+
+    def add(self, counts: dict[str, int]) -> None:
+        for name in COUNTS:
+            self.counts[name] += counts.get(name, 0)
+
+
+def _applied(job_id: str) -> dict[int, ImportBatch]:
+    """Batches an earlier attempt of this job committed."""
+    rows = db.session.scalars(select(ImportBatch).where(ImportBatch.job_id == job_id)).all()
+    found = {row.batch: row for row in rows}
+    db.session.rollback()
+    return found
+
+
+def _unquote(raw: list[Any]) -> list[Any]:
+    try:
+        if "'" not in "".join(raw):  # most rows: nothing to undo
+            return raw
+    except TypeError:  # a workbook's numbers and dates
+        pass
+    return [cell[1:] if isinstance(cell, str) and cell.startswith(UNDO_QUOTE) else cell
+            for cell in raw]  # fmt: skip
+
+
+class Importer:
+    """One attempt at one import job."""
+
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
+        self.kind: Kind = KINDS[ctx.params["kind"]]
+        self.applying = ctx.params["mode"] == "apply"
+        self.fmt = str(ctx.params["format"])
+        self.batch_rows = max(1, int(current_app.config.get("IMPORT_BATCH_ROWS", 1000)))
+        self.region = str(current_app.config.get("IMPORT_PHONE_REGION", "SA"))
+        self.tally = Tally()
+        self.done = _applied(ctx.job_id) if self.applying else {}
+        self.about: int | None = None
+        self.started = time.monotonic()
+
+    def run(self) -> dict[str, Any]:
+        source = upload_path(self.ctx.job_id, self.fmt)
+        if not source.is_file():
+            raise JobError(IMPORT_FILE, "The uploaded file is no longer kept with this job.",
+                           "Upload the file again on New import.", retry=False)  # fmt: skip
+        self.ctx.progress(0, "Reading the file")
+        known = {column.name for column in self.kind.columns}
+        try:
+            with open_table(source, self.fmt, known) as table:
+                self.about = table.about_rows
+                positions = column_positions(self.kind, table.header)
+                errors = ErrorFile(self.ctx.out_dir, self.kind.name, self.fmt, table.header)
+                seen = SeenKeys(self.ctx.out_dir / SEEN_FILE)
+                try:
+                    checker = RowChecker(self.kind, positions, self.region, seen)
+                    self._rows(table.rows, checker, errors)
+                finally:
+                    seen.close()
+                    file_fields = errors.close()
+        except (FileRefused, HeaderProblem) as exc:
+            raise JobError(IMPORT_FILE, str(exc), retry=False) from None
+        result = self.result()
+        if file_fields:
+            result |= file_fields
+        self.ctx.progress(100, "Done")
+        return result
+
+    def _rows(self, rows: Any, checker: RowChecker, errors: ErrorFile) -> None:
+        batch: list[Checked] = []
+        rejects: list[Reject] = []  # rows whose cells are wrong, in this batch
+        number, read = 0, 0
+        for line, raw in rows:
+            if is_blank_row(raw):
+                continue
+            read += 1
+            values, problems = checker.check(_unquote(raw))
+            if problems:
+                rejects.append((line, raw, problems))
+            else:
+                batch.append((line, tuple(raw), values))
+            if read % self.batch_rows == 0:
+                number += 1
+                self._batch(number, batch, rejects, read, checker, errors)
+                batch, rejects = [], []
+        if batch or rejects:
+            self._batch(number + 1, batch, rejects, read, checker, errors)
+
+    def _batch(self, number: int, rows: list[Checked], rejects: list[Reject], read: int,
+               checker: RowChecker, errors: ErrorFile) -> None:  # fmt: skip
+        """Reject repeats; plan the batch; apply and commit it with its ImportBatch row (unless
+        done before). Rejected rows go to the error file in the upload's order."""
+        repeats = checker.repeats(rows)
+        if repeats:
+            repeated = {row[0] for row, _problems in repeats}
+            rows = [row for row in rows if row[0] not in repeated]
+            rejects = [*rejects, *((line, raw, problems) for (line, raw, _), problems in repeats)]
+            rejects.sort(key=itemgetter(0))
+        for line, raw, problems in rejects:
+            errors.add(line, raw, problems)
+        plan = apply.plan(self.kind, rows)
+        for (line, raw, _values), problems in plan.rejects:
+            errors.add(line, raw, problems)
+        counts = {
+            "created": len(plan.creates),
+            "updated": len(plan.updates),
+            "unchanged": plan.unchanged,
+            "rejected": len(rejects) + len(plan.rejects),
+        }
+        earlier = self.done.get(number)
+        if earlier is not None:  # applied by an earlier attempt: its counts, not today's view
+            counts = {name: int(getattr(earlier, name)) for name in COUNTS}
+            db.session.rollback()
+        elif self.applying:
+            apply.write(self.kind, plan)
+            db.session.add(ImportBatch(job_id=self.ctx.job_id, batch=number, rows=read, **counts))
+            db.session.commit()
+        else:
+            db.session.rollback()  # checking only: nothing written, no transaction kept open
+        self.tally.rows = read
+        self.tally.add(counts)
+        self._progress()
+
+    def _progress(self) -> None:
+        """Progress by rows, 'Applied 3,000 of about 10,000 rows'; raises when cancelled."""
+        read = self.tally.rows
+        verb = "Applied" if self.applying else "Checked"
+        if self.about:
+            percent = min(99, read * 100 // max(self.about, 1))
+            words = f"{verb} {read:,} of about {max(self.about, read):,} rows"
+        else:
+            percent, words = 50, f"{verb} {read:,} rows"
+        try:
+            self.ctx.progress(percent, words)
+        except JobCancelled:
+            applied = "everything before stays applied" if self.applying else "nothing was written"
+            raise JobCancelled(self.ctx.job_id, detail=f"stopped after {read:,} rows; {applied}",
+                               result=self.result(stopped=True)) from None  # fmt: skip
+
+    def result(self, stopped: bool = False) -> dict[str, Any]:
+        """Counts and words for the job page, the API and `flask jobs show`."""
+        counts = dict(self.tally.counts)
+        return {
+            "kind": self.kind.name,
+            "mode": "apply" if self.applying else "check",
+            "rows": self.tally.rows,
+            "counts": counts,
+            "figures": figures(counts, self.applying),
+            "note": note(self.kind, counts, self.tally.rows, self.applying, stopped),
+            "file_label": "Download the rejected rows",
+        }
+
+
+def figures(counts: dict[str, int], applying: bool) -> list[list[Any]]:
+    """[[label, number]] as the job page shows them."""
+    labels = (("created", "Created"), ("updated", "Updated"), ("unchanged", "Unchanged"),
+              ("rejected", "Rejected"))  # fmt: skip
+    if not applying:
+        labels = (("created", "Would be created"), ("updated", "Would be updated"),
+                  ("unchanged", "Unchanged"), ("rejected", "Rejected"))  # fmt: skip
+    return [[label, counts[name]] for name, label in labels]
+
+
+def note(kind: Kind, counts: dict[str, int], rows: int, applying: bool, stopped: bool) -> str:
+    """One sentence on what happened, or would happen."""
+    rejected = counts["rejected"]
+    tail = ""
+    if rejected:
+        rows_word = "row" if rejected == 1 else "rows"
+        tail = (f" {rejected:,} {rows_word} rejected: download them with the problem named on "
+                "each, fix them and import that file.")  # fmt: skip
+    if stopped:
+        done = "The rows before that stay applied." if applying else "Nothing was written."
+        return f"Cancelled after {rows:,} rows. {done}{tail}"
+    if not applying:
+        return (
+            "Checked only: nothing was written. Applying this file would make the changes "
+            f"counted here.{tail}"
+        )
+    return f"Read {rows:,} rows of {kind.label.lower()}; the figures say what became of each.{tail}"
+
+
+def run_import(ctx: JobContext) -> dict[str, Any]:
+    """The job type's work function (webapp.engine.catalog)."""
+    return Importer(ctx).run()

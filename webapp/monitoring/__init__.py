@@ -1,0 +1,1 @@
+"""The machinery watched: queue and worker figures, per-minute job figures, alerts, audit."""
