@@ -69,6 +69,13 @@ CLEANED = (
 )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the message catalogs, so the tests read the .po files as they are now."""
+    from tests.i18n.catalog_script import catalogs
+
+    catalogs.compile_catalogs()
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """TEST_REDIS_URL when set (it must answer), else a private redis-server on a free port."""

@@ -52,10 +52,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind db, migrations, login and CSRF to the app; tune SQLite for several processes."""
+    """Bind db, migrations, login, CSRF and languages; tune SQLite for several processes."""
     from htmx_flask import Htmx
 
-    from webapp import models  # noqa: F401  (registers the tables)
+    from webapp import i18n, models  # noqa: F401  (models registers the tables)
     from webapp.database import configure_engine
     from webapp.extensions import csrf, db, login_manager, migrate
 
@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     Htmx(app)
+    i18n.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 

@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), default="staff")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 'en' or 'ar'; None follows the browser (Accept-Language). See webapp.i18n.
+    language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

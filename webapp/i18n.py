@@ -1,0 +1,107 @@
+"""Languages: which one a request speaks, its direction, and where each area's catalog lives.
+
+Arabic and English, from message catalogs (Flask-Babel). Each area that users see keeps its
+own catalog beside its code (like Django's per-app locale directories), all in the `messages`
+domain: Flask-Babel merges them per request. `scripts/catalogs.py` extracts, updates, checks
+and compiles them; `make setup` compiles them.
+
+The language of a page: the signed-in user's choice (profile), else the choice made on the
+sign-in page (a cookie), else the browser's `Accept-Language`, else English. The JSON API
+reads `Accept-Language` only: its messages change, its codes never do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, get_locale
+
+LANGUAGES = ("en", "ar")
+DEFAULT_LANGUAGE = "en"
+RTL_LANGUAGES = frozenset({"ar"})
+LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}  # each in its own language
+LANGUAGE_COOKIE = "tamam_lang"
+# Blueprints that never read the session or the cookie: their language is Accept-Language's.
+HEADER_ONLY_BLUEPRINTS = frozenset({"api", "api_imports"})
+
+
+@dataclass(frozen=True)
+class Area:
+    """One catalog: the sources `pybabel extract` reads for it, relative to webapp/."""
+
+    name: str
+    catalog_dir: str  # relative to webapp/, holds <lang>/LC_MESSAGES/messages.po
+    sources: tuple[str, ...]  # glob patterns relative to webapp/
+
+
+# Every source file that shows words to users belongs to exactly one area.
+AREAS = (
+    Area("ops", "ops/translations",
+         ("ops/**/*.py", "monitoring/**/*.py", "templates/ops/**/*.html")),
+    Area("imports", "imports/translations",
+         ("imports/**/*.py", "importers/**/*.py", "templates/imports/**/*.html")),
+    Area("notify", "notify/translations",
+         ("notify/**/*.py", "notifications/**/*.py", "templates/notify/**/*.html",
+          "templates/email/**/*.html", "templates/email/**/*.txt")),
+    Area("api", "api/translations", ("api/**/*.py", "templates/api/**/*.html")),
+    Area("reports", "generators/translations", ("generators/**/*.py",)),
+    # Everything else: the layout, sign-in, home, jobs, report forms, downloads, errors, engine.
+    Area("core", "translations", ("*.py", "**/*.py", "templates/**/*.html")),
+)  # fmt: skip
+
+
+def normalise(language: str | None) -> str | None:
+    """'ar-SA' -> 'ar'; None for a language we do not speak."""
+    if not language:
+        return None
+    code = language.strip().replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else None
+
+
+def header_language() -> str | None:
+    """The best language the request's Accept-Language names, if we speak one of them."""
+    return request.accept_languages.best_match(LANGUAGES)
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: see the module's docstring for the order."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE  # workers name the language they write in (force_locale)
+    if request.blueprint not in HEADER_ONLY_BLUEPRINTS:
+        from flask_login import current_user
+
+        chosen = getattr(current_user, "language", None) if current_user else None
+        language = normalise(chosen) or normalise(request.cookies.get(LANGUAGE_COOKIE))
+        if language:
+            return language
+    return header_language() or DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The language of what is being rendered ('en' or 'ar')."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def text_direction(language: str | None = None) -> str:
+    """'rtl' for Arabic, else 'ltr'."""
+    return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Babel with every area's catalog; Jinja gets `_`, `{% trans %}` and the direction."""
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", ";".join(area.catalog_dir for area in AREAS)
+    )
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks ignore line breaks
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        text_direction=text_direction,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )
