@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Message catalogs: extract each area's strings, update its Arabic catalog, check, compile.
 
-    python scripts/catalogs.py update    # after marking strings: add them to each .po
-    python scripts/catalogs.py check     # every string has an Arabic translation (the tests)
-    python scripts/catalogs.py compile   # .po -> .mo (what `make setup` runs)
+    python scripts/catalogs.py update [--area NAME]   # after marking strings: add them to .po
+    python scripts/catalogs.py check [--area NAME]    # every string has Arabic (the tests)
+    python scripts/catalogs.py compile                # .po -> .mo (what `make setup` runs)
 
 The areas and their sources are in webapp/i18n.py (AREAS); a file belongs to the first area
 whose patterns match it. Strings are found where the code marks them: `_()`, `gettext()`,
@@ -90,10 +90,17 @@ def _write_po(path: Path, catalog: Catalog) -> None:
                  include_previous=False)  # fmt: skip
 
 
-def update() -> None:
-    """Add new strings to every catalog, mark changed ones fuzzy, drop the ones gone."""
+def _chosen(area_name: str | None) -> tuple[Area, ...]:
+    areas = tuple(area for area in AREAS if area_name in (None, area.name))
+    if not areas:
+        raise SystemExit(f"No area {area_name!r}; the areas are {[a.name for a in AREAS]}")
+    return areas
+
+
+def update(area_name: str | None = None) -> None:
+    """Add new strings to the catalogs (one area's, or all), drop the ones gone."""
     files = area_files()
-    for area in AREAS:
+    for area in _chosen(area_name):
         template = extract(area, files[area.name])
         for language in TRANSLATED:
             path = po_path(area, language)
@@ -104,10 +111,10 @@ def update() -> None:
             print(f"{path.relative_to(ROOT)}: {len(catalog)} strings")
 
 
-def missing() -> Iterator[str]:
+def missing(area_name: str | None = None) -> Iterator[str]:
     """Every string some area shows that its catalog does not translate, in words."""
     files = area_files()
-    for area in AREAS:
+    for area in _chosen(area_name):
         template = extract(area, files[area.name])
         for language in TRANSLATED:
             path = po_path(area, language)
@@ -124,9 +131,9 @@ def missing() -> Iterator[str]:
                     yield f"{path.relative_to(ROOT)}: no {language} for {msgid!r} ({where})"
 
 
-def check() -> int:
+def check(area_name: str | None = None) -> int:
     """Print what is missing; 1 if anything is."""
-    problems = list(missing())
+    problems = list(missing(area_name))
     for problem in problems:
         print(problem)
     if problems:
@@ -153,13 +160,14 @@ def main() -> int:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("update", "check", "compile"))
-    command = parser.parse_args().command
-    if command == "update":
-        update()
-    elif command == "compile":
+    parser.add_argument("--area", help="only this area's catalog (update and check)")
+    arguments = parser.parse_args()
+    if arguments.command == "update":
+        update(arguments.area)
+    elif arguments.command == "compile":
         compile_catalogs()
     else:
-        return check()
+        return check(arguments.area)
     return 0
 
 

@@ -45,8 +45,14 @@ AREAS = (
          ("notify/**/*.py", "notifications/**/*.py", "templates/notify/**/*.html",
           "templates/email/**/*.html", "templates/email/**/*.txt")),
     Area("api", "api/translations", ("api/**/*.py", "templates/api/**/*.html")),
-    Area("reports", "generators/translations", ("generators/**/*.py",)),
-    # Everything else: the layout, sign-in, home, jobs, report forms, downloads, errors, engine.
+    # The report forms and what the files say (titles, headers, page numbers).
+    Area("reports", "reports/translations",
+         ("reports/**/*.py", "generators/**/*.py", "templates/reports/**/*.html")),
+    # My jobs, a job's page, downloads, and the engine's messages and error titles.
+    Area("jobs", "jobs/translations",
+         ("jobs/**/*.py", "engine/**/*.py", "downloads/**/*.py", "templates/jobs/**/*.html",
+          "templates/downloads/**/*.html")),
+    # Everything else: the layout, sign-in, profile, home, errors, the CLI's words.
     Area("core", "translations", ("*.py", "**/*.py", "templates/**/*.html")),
 )  # fmt: skip
 

@@ -30,3 +30,15 @@ def test_a_language_we_do_not_speak_falls_back_to_english(client: FlaskClient) -
     """Accept-Language: fr gives English."""
     page = client.get("/login", headers={"Accept-Language": "fr-FR"})
     assert html_tag(page.get_data(as_text=True)) == '<html lang="en" dir="ltr">'
+
+
+def test_leftovers_find_english_but_not_user_data() -> None:
+    """The leftover check flags our words left in English, never data marked as data."""
+    from tests.i18n.leftovers import english_leftovers
+
+    page = (
+        '<p>تقرير <bdi>Sara Ahmed</bdi></p><p dir="auto">Acme Ltd</p><code>E7003</code>'
+        '<button aria-label="Close">-</button><p>ملف PDF</p><p>Download</p>'
+        "<script>var x = 'hello';</script>"
+    )
+    assert english_leftovers(page) == ["Close", "Download"]
