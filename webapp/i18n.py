@@ -57,6 +57,11 @@ AREAS = (
 )  # fmt: skip
 
 
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it (stored now, shown later via _)."""
+    return message
+
+
 def normalise(language: str | None) -> str | None:
     """'ar-SA' -> 'ar'; None for a language we do not speak."""
     if not language:
