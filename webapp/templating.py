@@ -2,30 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_decimal
 from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
+from webapp.i18n import N_
 from webapp.models.types import utcnow
 
 
+def _language() -> str:
+    """The language being rendered; English outside a request (no locale to read)."""
+    from webapp.i18n import current_language
+
+    return current_language()
+
+
 def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """'3 minutes ago', 'in 2 hours', 'just now'."""
+    """'3 minutes ago', 'in 2 hours', 'just now' ('منذ 3 دقائق' in Arabic), by Babel.
+
+    The count is whole units, rounded down, of the largest unit up to a day that fits.
+    """
     if moment is None:
         return ""
     now = now or utcnow()
     seconds = int((now - moment).total_seconds())
     future = seconds < 0
     seconds = abs(seconds)
-    if seconds < 10:
-        return "just now"
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        if seconds >= size:
+        if seconds >= 10 and seconds >= size:
             count = seconds // size
-            text = f"{count} {unit}{'' if count == 1 else 's'}"
-            return f"in {text}" if future else f"{text} ago"
-    return "just now"
+            delta = timedelta(seconds=count * size if future else -count * size)
+            language = _language()
+            # A threshold no unit reaches: Babel stops at `unit`, with the count as it is.
+            words = format_timedelta(
+                delta, granularity=unit, threshold=1e12, add_direction=True, locale=language
+            )
+            if language == "ar" and words.startswith("قبل "):
+                words = "منذ " + words.removeprefix("قبل ")  # "since": how Arabic UIs say it
+            return words
+    return _("just now")
 
 
 def exact_time(moment: datetime) -> str:
@@ -33,10 +53,16 @@ def exact_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+# The exact time's pattern per language (CLDR's): '12 Mar 2026, 14:05' / '12 مارس 2026، 14:05'.
+EXACT_PATTERNS = {"en": "d MMM y, HH:mm", "ar": "d MMM y، HH:mm"}
+
+
 def exact_words(moment: datetime) -> str:
     """The exact time beside relative words, '12 Mar 2026, 14:05 UTC' (app.js localises it)."""
-    at = moment.astimezone(UTC)
-    return f"{at.day} {at:%b %Y, %H:%M} UTC"
+    language = _language()
+    pattern = EXACT_PATTERNS.get(language, EXACT_PATTERNS["en"])
+    words = format_datetime(moment.astimezone(UTC), pattern, tzinfo=UTC, locale=language)
+    return f"{words} UTC"
 
 
 def time_element(moment: datetime, words: str, css: str = "") -> Markup:
@@ -64,26 +90,41 @@ def file_size(size: int | None) -> str:
     """1536 -> '1.5 KB'."""
     if size is None:
         return ""
+    if size < 1024:
+        return ngettext("%(num)s byte", "%(num)s bytes", size)
     value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+    for unit in ("KB", "MB", "GB"):
         value /= 1024
-    return f"{size} bytes"
+        if value < 1024 or unit == "GB":
+            break
+    return f"{format_decimal(value, '0.0', locale=_language())} {unit}"
+
+
+def format_number(number: float | int | None) -> str:
+    """12345 -> '12,345', in the reader's language (Western digits in Arabic too)."""
+    if number is None:
+        return ""
+    return format_decimal(number, locale=_language())
 
 
 # (endpoint, label, role needed); links to endpoints not yet registered are left out.
 NAV_LINKS = (
-    ("main.home", "Home", None),
-    ("jobs.index", "My jobs", None),
-    ("reports.new_report", "New report", None),
-    ("reports.new_export", "New export", None),
-    ("imports.new_import", "New import", None),
-    ("notify.new_announcement", "Notify customers", None),
-    ("ops.index", "Ops", "admin"),
+    ("main.home", N_("Home"), None),
+    ("jobs.index", N_("My jobs"), None),
+    ("reports.new_report", N_("New report"), None),
+    ("reports.new_export", N_("New export"), None),
+    ("imports.new_import", N_("New import"), None),
+    ("notify.new_announcement", N_("Notify customers"), None),
+    ("ops.index", N_("Ops"), "admin"),
 )
 # What a link says to an admin when it differs: their /jobs lists everyone's jobs.
-ADMIN_LABELS = {"jobs.index": "All jobs"}
+ADMIN_LABELS = {"jobs.index": N_("All jobs")}
+ROLE_LABELS = {"staff": N_("staff"), "admin": N_("admin")}
+
+
+def role_label(role: str) -> str:
+    """A role in the reader's language ('admin' -> 'مشرف')."""
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
 def register(app: Flask) -> None:
@@ -94,12 +135,14 @@ def register(app: Flask) -> None:
 
         admin = current_user.role == "admin"
         return [
-            (endpoint, ADMIN_LABELS.get(endpoint, label) if admin else label)
+            (endpoint, _(ADMIN_LABELS.get(endpoint, label) if admin else label))
             for endpoint, label, role in NAV_LINKS
             if endpoint in app.view_functions and (role is None or current_user.role == role)
         ]
 
     app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.filters["format_decimal"] = format_number
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["time_tag"] = time_tag
     app.jinja_env.filters["file_size"] = file_size

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from webapp.auth import bp
 from webapp.auth.forms import LoginForm, ProfileForm
 from webapp.auth.service import authenticate
 from webapp.extensions import db
+from webapp.i18n import LANGUAGE_COOKIE, LANGUAGES
 from webapp.query import text_arg
 
 
@@ -28,6 +41,37 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
+def _signed_in_as(email: str) -> Markup:
+    """'Signed in as <email>.', the email isolated as data (it reads left to right)."""
+    return Markup(_("Signed in as %(email)s.", email=Markup("<bdi>%s</bdi>") % email))
+
+
+# A year: the choice is a preference, kept until changed.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.get("/language/<code>")
+def set_language(code: str) -> Response:
+    """Remember the language chosen on the sign-in page (a cookie) and go back to the page.
+
+    A GET link: it changes nothing but how pages read to this browser. A signed-in user's
+    own choice (profile) still comes first.
+    """
+    if code not in LANGUAGES:
+        abort(404)
+    next_url = _safe_next(text_arg(request.args, "next", max_length=2000))
+    response = redirect(next_url)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure,
+        httponly=True,
+    )
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response:
     """Show the sign-in form and sign the user in."""
@@ -41,7 +85,7 @@ def login() -> Response:
         if result.user is not None:
             session.clear()  # a fresh session at sign-in
             login_user(result.user, remember=bool(form.remember.data))
-            flash(f"Signed in as {result.user.email}.", "success")
+            flash(_signed_in_as(result.user.email), "success")
             return redirect(next_url)
         form.form_errors.append(result.error or "")
         retry_after = result.retry_after
@@ -59,19 +103,23 @@ def logout() -> Response:
     """Sign out and forget the session."""
     logout_user()
     session.clear()
-    flash("You have signed out.", "info")
+    flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile() -> Response:
-    """Let users turn the 'your report is ready' emails on or off."""
+    """Let users turn the 'your report is ready' emails on or off and choose their language."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         current_user.email_notifications = bool(form.email_notifications.data)
+        if "language" in request.form:
+            chosen = request.form["language"]
+            current_user.language = chosen if chosen in LANGUAGES else None
         db.session.commit()
-        flash("Your preferences are saved.", "success")
+        refresh()  # the flash speaks the language just chosen
+        flash(_("Your preferences are saved."), "success")
         return redirect(url_for("auth.profile"))
     from webapp.auth.api_access import render_profile
 

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.auth import throttle
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.types import utcnow
 from webapp.models.user import ROLES, User
 
@@ -108,16 +111,25 @@ class SignInResult:
     retry_after: int = 0
 
 
-GENERIC_FAILURE = "The email or password is incorrect."
+GENERIC_FAILURE = N_("The email or password is incorrect.")
 # Another request for the same email was being checked at the same moment.
-BUSY_FAILURE = "Too many sign-in attempts at once. Try again in a few seconds."
+BUSY_FAILURE = N_("Too many sign-in attempts at once. Try again in a few seconds.")
 BUSY_RETRY_AFTER = 3
 
 
 def _wait_message(seconds: int) -> str:
     if seconds >= 90:
-        return f"Too many failed attempts. Try again in {math.ceil(seconds / 60)} minutes."
-    return f"Too many failed attempts. Try again in {seconds} seconds."
+        minutes = math.ceil(seconds / 60)
+        return ngettext(
+            "Too many failed attempts. Try again in %(num)s minute.",
+            "Too many failed attempts. Try again in %(num)s minutes.",
+            minutes,
+        )
+    return ngettext(
+        "Too many failed attempts. Try again in %(num)s second.",
+        "Too many failed attempts. Try again in %(num)s seconds.",
+        seconds,
+    )
 
 
 def authenticate(email: str, password: str) -> SignInResult:
@@ -134,7 +146,7 @@ def authenticate(email: str, password: str) -> SignInResult:
         return SignInResult(error=_wait_message(wait), retry_after=wait)
     count = throttle.charge(email, seen, now)
     if count is None:
-        return SignInResult(error=BUSY_FAILURE, retry_after=BUSY_RETRY_AFTER)
+        return SignInResult(error=_(BUSY_FAILURE), retry_after=BUSY_RETRY_AFTER)
     user = find_user(email)
     if user is None:
         if "h" not in _DUMMY_HASH:
@@ -147,7 +159,7 @@ def authenticate(email: str, password: str) -> SignInResult:
         locked = throttle.locked_seconds(count)
         if locked:
             return SignInResult(error=_wait_message(locked), retry_after=locked)
-        return SignInResult(error=GENERIC_FAILURE)
+        return SignInResult(error=_(GENERIC_FAILURE))
     assert user is not None
     throttle.clear(email)
     user.last_login_at = utcnow()

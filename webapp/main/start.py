@@ -25,17 +25,19 @@ from webapp.engine.errors import (
 )
 from webapp.engine.links import download_url_if_available
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.job import ACTIVE_STATUSES, COMPLETED, FAILED, Job
 from webapp.models.types import utcnow
 from webapp.models.user import User
 
 SECTION_SIZE = 5
 FAILURE_DAYS = 7
-TRY_AGAIN = "Run it again; if it fails again, tell an admin."
-# What to do about each error code, in words (codes not listed get TRY_AGAIN).
+TRY_AGAIN = N_("Run it again; if it fails again, tell an admin.")
+# What to do about each error code, in words (codes not listed get TRY_AGAIN); the page
+# translates them.
 WHAT_TO_DO = {
-    NO_DATA: "Choose a period with orders.",
-    INVALID_PARAMS: "Request it again from the form.",
+    NO_DATA: N_("Choose a period with orders."),
+    INVALID_PARAMS: N_("Request it again from the form."),
     UNEXPECTED: TRY_AGAIN,
     TIMEOUT: TRY_AGAIN,
     WORKER_LOST: TRY_AGAIN,
@@ -72,8 +74,8 @@ class Failure:
 
     @property
     def form_label(self) -> str:
-        """The words on the button to the form."""
-        return "Choose another period" if self.code == NO_DATA else "Open the form"
+        """The words on the button to the form (the page translates them)."""
+        return N_("Choose another period") if self.code == NO_DATA else N_("Open the form")
 
 
 def _own(user: User, status: str) -> Any:
@@ -136,7 +138,7 @@ def recent_failures(user: User, size: int = SECTION_SIZE) -> list[Failure]:
                 label=type_label(job.type),
                 summary=summary(job.input_data or {}),
                 code=code,
-                title=ERROR_CODES.get(code, ("Error", ""))[0],
+                title=ERROR_CODES.get(code, (N_("Error"), ""))[0],
                 what_to_do=WHAT_TO_DO.get(code, TRY_AGAIN),
                 form_url=_form_url(job),
             )
