@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, redirect, request, url_for
@@ -69,10 +70,28 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    skip_remember_cookie_for_api(app, login_manager._update_remember_cookie)
     Htmx(app)
     i18n.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+
+
+def skip_remember_cookie_for_api(app: Flask, hook: Callable[[Response], Response]) -> None:
+    """Run Flask-Login's remember-cookie hook on every request but the API's (under /v1).
+
+    The hook reads the session after each request, which makes Flask send `Vary: Cookie`; the
+    API never reads cookies (its answers do not vary with them) and has no session to refresh.
+    """
+    hooks = app.after_request_funcs[None]
+    position = hooks.index(hook)
+
+    def update_remember_cookie(response: Response) -> Response:
+        if request.path == "/v1" or request.path.startswith("/v1/"):
+            return response
+        return hook(response)
+
+    hooks[position] = update_remember_cookie
 
 
 def register_compression(app: Flask) -> None:

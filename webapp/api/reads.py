@@ -2,7 +2,9 @@
 
 Each statement still sees only committed data (READ COMMITTED takes a snapshot per statement
 either way), but no BEGIN and ROLLBACK travel to PostgreSQL: two round trips fewer for a
-status poll, and for reading back a job just committed.
+status poll, and for reading back a job just committed. SQLite's driver opens no transaction
+for a SELECT in the first place, so there it is left alone (switching the connection to
+autocommit and back would cost more than it saves).
 """
 
 from __future__ import annotations
@@ -12,5 +14,10 @@ from webapp.extensions import db
 
 def reads_only() -> None:
     """Run the request's next statements in autocommit, unless a transaction is under way."""
-    if not db.session().in_transaction():
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session = db.session()
+    if session.in_transaction():
+        return
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
