@@ -21,7 +21,7 @@ from webapp.api.schemas import JobListQuery, OrdersExportRequest, SalesReportReq
 from webapp.engine import eta as eta_module
 from webapp.engine.errors import ParamError
 from webapp.engine.public import iso, job_body, status_path
-from webapp.engine.service import submit
+from webapp.engine.service import submit_row
 from webapp.extensions import db
 from webapp.models.api import IdempotencyKey, JobCallback
 from webapp.models.job import ACTIVE_STATUSES, Job
@@ -150,8 +150,8 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _replay(user: User, key: str, fingerprint: str) -> Job | None:
-    """The job an earlier request with this key made; 409 if that request was another."""
+def _replay(user: User, key: str, fingerprint: str) -> Row[Any] | None:
+    """The row of the job an earlier request with this key made; 409 if that was another."""
     row = db.session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
     )
@@ -163,7 +163,7 @@ def _replay(user: User, key: str, fingerprint: str) -> Job | None:
             "This Idempotency-Key was already used with another request.",
             {"job_id": row.job_id},
         )
-    return db.session.get(Job, row.job_id, populate_existing=True)
+    return status_row(row.job_id)
 
 
 def _callback(user: User, url: str | None) -> str | None:
@@ -185,8 +185,12 @@ def _callback(user: User, url: str | None) -> str | None:
 
 def submit_request(
     user: User, job_type: str, body: SalesReportRequest | OrdersExportRequest
-) -> tuple[Job, bool]:
-    """Submit (or find, for a repeated Idempotency-Key) the job; (job, was it a replay)."""
+) -> tuple[Row[Any], bool]:
+    """Submit (or find, for a repeated Idempotency-Key) the job; (its row, was it a replay).
+
+    A new job's row is the one its INSERT returned (nothing is read again); a replayed one's
+    is read as it is now.
+    """
     key = _idempotency_key()
     fingerprint = _fingerprint() if key else ""
     if key:
@@ -206,7 +210,8 @@ def submit_request(
         return extra
 
     try:
-        job = submit(user, job_type, _params(job_type, body), name=body.name, with_rows=rows)
+        _, job = submit_row(user, job_type, _params(job_type, body), name=body.name,
+                            with_rows=rows)  # fmt: skip
     except ParamError as exc:
         db.session.rollback()
         field = FIELD_NAMES.get(exc.field, exc.field)

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
 from spectree import Response as Resp
-from sqlalchemy import inspect
 
 from webapp.api import bp, jobs
 from webapp.api.auth import api_user, require_token
@@ -62,12 +61,10 @@ def _json(
 
 
 def _accepted(job_type: str, body: SalesReportRequest | OrdersExportRequest) -> Response:
-    submitted, replayed = jobs.submit_request(api_user(), job_type, body)
-    # Committed, so the object is expired: read the row back as a row (no object refresh),
-    # and the estimate's figures, outside a transaction (nothing more is written).
-    reads_only()
-    job = jobs.status_row(inspect(submitted).identity[0])
+    # The row as its INSERT returned it (or, for a replay, as it is now): not read again.
+    job, replayed = jobs.submit_request(api_user(), job_type, body)
     assert job is not None  # just committed, or found by its key; jobs are never deleted here
+    reads_only()  # the estimate's figures, outside a transaction (nothing more is written)
     now = utcnow()
     eta = jobs.eta(job, now)
     headers = {"Location": jobs.status_url(job.id), "Retry-After": str(jobs.retry_after(eta, now))}

@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import Float, Row, bindparam, insert, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.functions import FunctionElement
 
 from webapp.engine import dispatch, registry, requests, transitions
 from webapp.engine.clock import db_time
@@ -49,6 +51,53 @@ def submit(
     `with_rows(job)` gives rows to commit with the job, before any worker can see it (the
     API's webhook callback and idempotency key).
     """
+    job, _ = submit_row(user, job_type, params, delay=delay, name=name, with_rows=with_rows)
+    return job
+
+
+class _db_time_param(db_time):
+    """db_time with its seconds from a named parameter, for a statement built once."""
+
+    inherit_cache = True
+
+    def __init__(self, name: str) -> None:
+        FunctionElement.__init__(self, bindparam(name, type_=Float()))
+
+
+_jobs, _events = Job.__table__, JobEvent.__table__
+_SET = ("id", "user_id", "type", "queue", "status", "progress", "message", "input_data", "name",
+        "attempts", "max_attempts", "cancel_requested", "message_id")  # fmt: skip
+# Built once (compiled once, no cache key to work out per request): the job's row, read back
+# whole by RETURNING, and its "created" event; every time is the database's.
+_INSERT_JOB = (
+    insert(_jobs)
+    .values({name: bindparam(name) for name in _SET})
+    .values(created_at=db_time(), available_at=_db_time_param("wait"), updated_at=db_time(),
+            expires_at=_db_time_param("expires_in"))
+    .returning(*_jobs.c)
+)  # fmt: skip
+_INSERT_CREATED = insert(_events).values(
+    job_id=bindparam("job_id"), kind="created", attempt=0, detail=bindparam("detail"),
+    at=db_time(),
+)  # fmt: skip
+
+
+def submit_row(
+    user: User,
+    job_type: str,
+    params: Mapping[str, Any],
+    *,
+    delay: timedelta | None = None,
+    name: str | None = None,
+    with_rows: Callable[[Job], Iterable[Any]] | None = None,
+) -> tuple[Job, Row[Any]]:
+    """Like submit; also the row as inserted, read back by its INSERT's RETURNING.
+
+    Two INSERTs (the job, its "created" event) and one COMMIT, as Core statements: no unit of
+    work to plan. The returned Job is in the session and, like any object after a commit,
+    loads its columns from the database when first read; the row holds what was written (with
+    the database's times) for a caller that answers at once without reading it again.
+    """
     jt = registry.get(job_type)
     clean = jt.validate(params)
     label = clean_name(name)
@@ -56,33 +105,39 @@ def submit(
         raise ValueError("The delay must be between 0 seconds and 7 days.")
     now = utcnow()  # only for the id's date; every stored time is the database's
     wait = (delay or timedelta(0)).total_seconds()
-    job = Job(
-        id=(job_id := new_job_id(now)),
-        user_id=user.id,
-        type=jt.name,
-        queue=jt.queue,
-        status=PENDING,
-        progress=0,
-        message="Scheduled" if delay else "Waiting for a worker",
-        input_data=clean,
-        name=label,
-        max_attempts=jt.max_attempts,
-        created_at=db_time(),
-        available_at=db_time(wait),
-        updated_at=db_time(),
-        expires_at=db_time(wait + jt.result_ttl),
-        message_id=(message_id := transitions.new_message_id()),
-    )
-    db.session.add(job)
+    values: dict[str, Any] = {
+        "id": new_job_id(now),
+        "user_id": user.id,
+        "type": jt.name,
+        "queue": jt.queue,
+        "status": PENDING,
+        "progress": 0,
+        "message": "Scheduled" if delay else "Waiting for a worker",
+        "input_data": clean,
+        "name": label,
+        "attempts": 0,
+        "max_attempts": jt.max_attempts,
+        "cancel_requested": False,
+        "message_id": transitions.new_message_id(),
+    }
+    times = {"wait": round(wait, 3), "expires_in": round(wait + jt.result_ttl, 3)}
+    row = db.session.execute(_INSERT_JOB, {**values, **times}).one()
     detail = f"Scheduled to start in {_plain_seconds(wait)}" if delay else "Queued"
-    db.session.add(JobEvent(job_id=job.id, kind="created", detail=detail, at=db_time()))
+    db.session.execute(_INSERT_CREATED, {"job_id": row.id, "detail": detail})
     if with_rows is not None:
-        db.session.flush()  # the job's row first: theirs refer to it
-        db.session.add_all(list(with_rows(job)))
+        db.session.add_all(list(with_rows(Job(**values))))  # flushed after the job's row
     db.session.commit()
     # Committed first: a worker that gets the message always finds the row. If this process
     # dies before the send, or Redis is down, the recovery pass finds the row and sends it.
-    _send_or_defer(job_id, jt.name, message_id, wait or None)  # no reload of the row
+    _send_or_defer(row.id, jt.name, row.message_id, wait or None)
+    return _persistent(row.id), row
+
+
+def _persistent(job_id: str) -> Job:
+    """The session's Job for a row just committed, its columns left to load on first use."""
+    job = Job(id=job_id)
+    make_transient_to_detached(job)  # every other column expired, as after any commit
+    db.session.add(job)
     return job
 
 
