@@ -46,7 +46,10 @@ class ProfileForm(FlaskForm):
     language = SelectField(
         _l("Language"),
         choices=[SelectChoice("", _l("Follow my browser"))]
-        + [SelectChoice(code, LANGUAGE_NAMES[code], {"lang": code}) for code in LANGUAGES],
+        + [
+            SelectChoice(code, LANGUAGE_NAMES[code], {"lang": code, "translate": "no"})
+            for code in LANGUAGES
+        ],
         validate_choice=False,
     )
 

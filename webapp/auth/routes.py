@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    abort,
     flash,
     make_response,
     redirect,
@@ -50,31 +49,32 @@ def _signed_in_as(email: str) -> Markup:
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
-@bp.get("/language/<code>")
-def set_language(code: str) -> Response:
-    """Remember the language chosen on the sign-in page (a cookie) and go back to the page.
+def _remember_language(code: str) -> Response:
+    """Keep the language chosen on the sign-in page (a cookie) and show the page again.
 
-    A GET link: it changes nothing but how pages read to this browser. A signed-in user's
-    own choice (profile) still comes first.
+    A GET link (`/login?lang=ar`): it changes nothing but how pages read to this browser, and
+    the sign-in page is open to everyone. A signed-in user's own choice (profile) still comes
+    first.
     """
-    if code not in LANGUAGES:
-        abort(404)
-    next_url = _safe_next(text_arg(request.args, "next", max_length=2000))
-    response = redirect(next_url)
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        code,
-        max_age=LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-        secure=request.is_secure,
-        httponly=True,
-    )
+    kept = {key: values for key, values in request.args.lists() if key != "lang"}
+    response = redirect(url_for("auth.login", **kept))
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure,
+            httponly=True,
+        )
     return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response:
-    """Show the sign-in form and sign the user in."""
+    """Show the sign-in form and sign the user in; `?lang=` switches its language."""
+    if request.method == "GET" and "lang" in request.args:
+        return _remember_language(request.args.get("lang", ""))
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     next_url = _safe_next(text_arg(request.args, "next", max_length=2000))
@@ -85,6 +85,7 @@ def login() -> Response:
         if result.user is not None:
             session.clear()  # a fresh session at sign-in
             login_user(result.user, remember=bool(form.remember.data))
+            refresh()  # the user's own language, if they chose one, from this flash on
             flash(_signed_in_as(result.user.email), "success")
             return redirect(next_url)
         form.form_errors.append(result.error or "")
