@@ -11,7 +11,7 @@ RUN_STAMP := $(VENV)/.installed-requirements.txt
 DEV_STAMP := $(VENV)/.installed-requirements-dev.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench setup setup-dev htmx catalogs clean
+.PHONY: help run test lint format bench setup setup-dev htmx fonts catalogs clean
 
 help: ## List the targets
 	@echo "Tamam: make <target>"
@@ -32,12 +32,15 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@ $(RUN_STAMP)
 
-setup: $(RUN_STAMP) htmx catalogs ## Create .venv and install what the app needs
+setup: $(RUN_STAMP) htmx fonts catalogs ## Create .venv and install what the app needs
 
-setup-dev: $(DEV_STAMP) htmx catalogs ## Create .venv and install what the tests need too
+setup-dev: $(DEV_STAMP) htmx fonts catalogs ## Create .venv and install what the tests need too
 
 htmx: | $(BIN)/python ## Fetch the pinned htmx into webapp/static/vendor (checked, cached)
 	@$(BIN)/python scripts/fetch_htmx.py
+
+fonts: | $(BIN)/python ## Fetch the pinned DejaVu Sans (Arabic and Latin) for report PDFs
+	@$(BIN)/python scripts/fetch_fonts.py
 
 catalogs: | $(RUN_STAMP) ## Compile the message catalogs (.po in git -> .mo beside them)
 	@$(BIN)/python scripts/catalogs.py compile

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -108,7 +108,9 @@ def sql_orders(date_from: date, date_to: date, status: str = "", region: str = "
 
 
 @contextmanager
-def hostile_customers(on: date, subtotal_cents: int = 50_000_000) -> Iterator[list[int]]:
+def hostile_customers(
+    on: date, subtotal_cents: int = 50_000_000, names: Sequence[str] = HOSTILE_NAMES
+) -> Iterator[list[int]]:
     """Customers named like formulas, each with one big paid order on `on`; removed afterwards."""
     tag = secrets.token_hex(3)
     customers = [
@@ -118,7 +120,7 @@ def hostile_customers(on: date, subtotal_cents: int = 50_000_000) -> Iterator[li
             region="North",
             created_at=datetime.now(UTC),
         )
-        for n, name in enumerate(HOSTILE_NAMES)
+        for n, name in enumerate(names)
     ]
     db.session.add_all(customers)
     db.session.flush()

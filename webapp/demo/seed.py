@@ -1,4 +1,8 @@
-"""Seed customers, products, orders and order lines, deterministic from a seed."""
+"""Seed customers, products, orders and order lines, deterministic from a seed.
+
+Some customers' names are written in Arabic script and some products have Arabic names, beside
+the Latin ones, so reports in either language show mixed data (`make run` seeds this).
+"""
 
 from __future__ import annotations
 
@@ -63,12 +67,23 @@ LAST = (
     "Sabbagh",
     "Zayed",
 )
+# The same names in Arabic script, for the customers whose names are written in Arabic.
+ARABIC_FIRST = dict(zip(FIRST, (
+    "أمل", "عمر", "لينا", "سامي", "نورة", "كريم", "هدى", "يوسف", "مايا", "طارق",
+    "رنا", "زياد", "دانة", "فادي", "ليلى", "نبيل", "سلمى", "عادل", "ريم", "وليد",
+), strict=True))  # fmt: skip
+ARABIC_LAST = dict(zip(LAST, (
+    "حداد", "خوري", "منصور", "صالح", "ناصر", "عزيز", "فاروق", "حمدان", "رحمن", "قاسم",
+    "بكر", "درويش", "عيسى", "جابر", "كرم", "مراد", "صباغ", "زايد",
+), strict=True))  # fmt: skip
+ARABIC_NAME_SHARE = 0.4  # customers whose name is written in Arabic script
+# Product names in Arabic or Latin script (the categories and SKUs stay Latin).
 CATEGORIES = {
-    "Coffee": ("Arabica beans 1kg", "Espresso blend 500g", "Cardamom coffee", "Cold brew pack"),
-    "Tea": ("Mint tea", "Earl Grey 100 bags", "Green tea tin", "Sage blend"),
-    "Sweets": ("Date maamoul box", "Baklava tray", "Halva 400g", "Chocolate dates"),
-    "Kitchen": ("Copper dallah", "Espresso cups (6)", "Tea glasses (6)", "Grinder", "Kettle"),
-    "Pantry": ("Saffron 5g", "Olive oil 1L", "Za'atar 250g", "Sumac 200g", "Tahini jar"),
+    "Coffee": ("Arabica beans 1kg", "Espresso blend 500g", "قهوة بالهيل", "Cold brew pack"),
+    "Tea": ("شاي بالنعناع", "Earl Grey 100 bags", "Green tea tin", "شاي بالميرمية"),
+    "Sweets": ("علبة معمول بالتمر", "Baklava tray", "حلاوة طحينية 400 غ", "Chocolate dates"),
+    "Kitchen": ("دلة نحاس", "Espresso cups (6)", "Tea glasses (6)", "Grinder", "Kettle"),
+    "Pantry": ("Saffron 5g", "Olive oil 1L", "زعتر 250 غ", "Sumac 200g", "Tahini jar"),
 }
 STATUS_WEIGHTS = (30, 25, 35, 5, 5)
 PHONE_SHARE = 0.6  # customers with a mobile number (E.164)
@@ -152,12 +167,16 @@ def seed_demo(
     # Phones and opt-outs come from a generator of their own, so the rest of the data (and
     # every figure tests and benchmarks know) stays what it was before customers had phones.
     contact = random.Random(seed + 1)
+    script = random.Random(seed + 2)  # which names are in Arabic script: also apart
     customers = []
     for i in range(n_customers):
         first, last = rng.choice(FIRST), rng.choice(LAST)
+        arabic = script.random() < ARABIC_NAME_SHARE
         customers.append(
             {
-                "name": f"{first} {last}",
+                "name": f"{ARABIC_FIRST[first]} {ARABIC_LAST[last]}"
+                if arabic
+                else f"{first} {last}",
                 "email": f"{first}.{last}.{i}@example.com".lower(),
                 "region": rng.choice(REGIONS),
                 "created_at": datetime.combine(start, datetime.min.time(), UTC)

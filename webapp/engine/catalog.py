@@ -55,12 +55,12 @@ def _max_span() -> int:
 
 
 def validate_sales_report(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Sales report parameters (see webapp.generators.params)."""
+    """Sales report parameters: period, format, language 'en' or 'ar' (see generators.params)."""
     return dict(validate_sales_report_params(raw, _max_span()))
 
 
 def validate_orders_export(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Orders export parameters (see webapp.generators.params)."""
+    """Orders export parameters: period, filters, format, language (see generators.params)."""
     return dict(validate_orders_export_params(raw, _max_span()))
 
 

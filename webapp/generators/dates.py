@@ -1,21 +1,33 @@
 """Dates in the app's own words ("1 Mar 2025"), shared by the reports, exports and their forms.
 
-Written out by hand, not with strftime, so the words never depend on the process's locale.
+Written out by hand, not with strftime, so the words never depend on the process's locale. In
+Arabic (a page or a file being written in Arabic) months are named in full: '1 مارس 2025'.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from webapp.i18n import current_language
+
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+ARABIC_MONTHS = (
+    "يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
+    "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر",
 )  # fmt: skip
 DASH = "\u2013"  # an en dash between the two ends of a range
 
 
 def month_abbr(value: date) -> str:
-    """'Mar' for any day in March."""
+    """'Mar' for any day in March ('مارس' in Arabic, where months are not shortened)."""
+    if current_language() == "ar":
+        return ARABIC_MONTHS[value.month - 1]
     return MONTHS[value.month - 1][:3]
 
 
@@ -42,12 +54,12 @@ def span_label(start: date, end: date) -> str:
 
 def period_words(date_from: date, date_to: date) -> str:
     """A period as the job pages say it: '1 Mar 2025 to 31 Mar 2025'."""
-    return f"{short_date(date_from)} to {short_date(date_to)}"
+    return _("%(start)s to %(end)s", start=short_date(date_from), end=short_date(date_to))
 
 
 def days_words(days: int) -> str:
     """'1 day', '1,098 days'."""
-    return f"{days:,} day{'' if days == 1 else 's'}"
+    return ngettext("%(count)s day", "%(count)s days", days, count=f"{days:,}")
 
 
 def span_limit(days: int) -> str:
@@ -56,5 +68,5 @@ def span_limit(days: int) -> str:
     # N calendar years need N * 365 days plus one for each leap day they may hold.
     needed = years * 365 + (years + 3) // 4
     if years >= 1 and needed <= days < needed + 31:
-        return "a year" if years == 1 else f"{years} years"
+        return _("a year") if years == 1 else ngettext("%(num)s year", "%(num)s years", years)
     return days_words(days)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import Connection, func, select
 
 from webapp.engine.errors import NO_DATA, JobError
@@ -34,11 +35,13 @@ def order_date_range(conn: Connection | None = None) -> DateRange | None:
 def where_orders_are(known: DateRange | None) -> str:
     """'Orders exist from 3 Jan 2024 to 23 Nov 2026.' (or that there are none yet)."""
     if known is None:
-        return "There are no orders yet."
+        return _("There are no orders yet.")
     first, last = known
     if first == last:
-        return f"Orders exist on {short_date(first)} only."
-    return f"Orders exist from {short_date(first)} to {short_date(last)}."
+        return _("Orders exist on %(day)s only.", day=short_date(first))
+    return _(
+        "Orders exist from %(first)s to %(last)s.", first=short_date(first), last=short_date(last)
+    )
 
 
 def filters_words(filters: Sequence[tuple[str, str]]) -> str:

@@ -29,9 +29,16 @@ from webapp.generators.contract import (
 )
 from webapp.generators.order_dates import no_data, order_date_range
 from webapp.generators.orders_writers import write_orders_csv, write_orders_excel
-from webapp.generators.params import days_in_period, period, validate_orders_export_params
+from webapp.generators.params import (
+    days_in_period,
+    period,
+    report_language,
+    validate_orders_export_params,
+)
 from webapp.generators.progress import Tracker
+from webapp.generators.rtl import written_in
 from webapp.generators.streaming import AnySelect, count_rows, reading, stream
+from webapp.i18n import N_
 from webapp.models.sales import Customer, Order
 
 Writer = Callable[[Path, Iterable[Sequence[Any]], Tracker, int], None]
@@ -101,20 +108,24 @@ def build_orders_export(params: dict[str, Any], out_dir: Path, progress: Progres
     fmt = params["format"]
     write = WRITERS[fmt]
     tracker = Tracker(progress)
-    tracker.report(0, "Counting orders")
+    tracker.report(0, N_("Counting orders"))
     stmt = orders_query(params)
     name = file_name(params)
     with reading() as conn:
         total = count_rows(conn, stmt.order_by(None))
         if total == 0:
             raise _no_data(conn, params)
-        tracker.report(1, f"Exporting {total:,} orders")
+        tracker.report(1, N_("Exporting %(total)s orders") % {"total": f"{total:,}"})
 
         def produce(path: Path) -> None:
-            """Stream the rows into the temp file at `path`."""
-            with stream(conn, stmt) as result:
+            """Stream the rows into the temp file at `path`, its words in the job's language."""
+            with written_in(report_language(params)), stream(conn, stmt) as result:
                 write(path, result.partitions(), tracker, total)
 
         return write_atomically(
-            out_dir, name, CONTENT_TYPES[fmt], produce, lambda _r: tracker.done(f"{name} is ready")
+            out_dir,
+            name,
+            CONTENT_TYPES[fmt],
+            produce,
+            lambda _r: tracker.done(N_("%(file)s is ready") % {"file": name}),
         )

@@ -8,12 +8,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from webapp.generators.contract import TEMP_PREFIX
 from webapp.generators.progress import Stage, Tracker
+from webapp.generators.rtl import is_rtl
 from webapp.generators.safe_cells import csv_text, money_text
+from webapp.i18n import N_
 
 # (header, Excel column width)
 COLUMNS = (
@@ -27,11 +30,23 @@ EXCEL_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header row included
 Chunks = Iterable[Sequence[Any]]
 
 
+def headers() -> tuple[str, ...]:
+    """The header row in the file's language (HEADERS in English)."""
+    return (
+        _("Order number"), _("Order date"), _("Status"), _("Region"), _("Channel"),
+        _("Customer ID"), _("Customer name"), _("Customer email"), _("Currency"),
+        _("Subtotal"), _("Tax"), _("Total"),
+    )  # fmt: skip
+
+
 PACKING_STARTS_AT = 85  # an xlsx is zipped after its rows are written: about 15 % of the time
 
 
 def _message(done: int, stage: Stage) -> str:
-    return f"Wrote {done:,} of {stage.total:,} orders"
+    return N_("Wrote %(done)s of %(total)s orders") % {
+        "done": f"{done:,}",
+        "total": f"{stage.total:,}",
+    }
 
 
 def write_orders_csv(path: Path, chunks: Chunks, tracker: Tracker, total: int) -> None:
@@ -40,7 +55,7 @@ def write_orders_csv(path: Path, chunks: Chunks, tracker: Tracker, total: int) -
     done = 0
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
-        writer.writerow(HEADERS)
+        writer.writerow(headers())
         for part in chunks:
             writer.writerows(
                 (
@@ -71,8 +86,11 @@ class _Sheets:
         """Finish the current sheet and start the next one with its header row."""
         self.finish()
         number = len(self.book.worksheets()) + 1
-        sheet = self.book.add_worksheet("Orders" if number == 1 else f"Orders ({number})")
-        for col, (header, width) in enumerate(COLUMNS):
+        name = _("Orders") if number == 1 else _("Orders (%(number)s)", number=number)
+        sheet = self.book.add_worksheet(name)
+        if is_rtl():
+            sheet.right_to_left()
+        for col, ((_header, width), header) in enumerate(zip(COLUMNS, headers(), strict=True)):
             sheet.set_column(col, col, width)
             sheet.write_string(0, col, header, self.header)
         sheet.freeze_panes(1, 0)
@@ -101,15 +119,15 @@ def write_orders_excel(
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=TEMP_PREFIX) as scratch:
         book = Workbook(str(path), {"constant_memory": True, "tmpdir": scratch})
         try:
-            book.set_properties({"title": "Orders export", "author": "Tamam"})
+            book.set_properties({"title": _("Orders export"), "author": "Tamam"})
             sheets = _Sheets(book, rows_per_sheet or EXCEL_MAX_ROWS)
             _write_rows(sheets, chunks, stage)
             if sheets.sheet is None:
                 sheets.open()  # an export with no rows still has its header
             sheets.finish()
-            tracker.report(PACKING_STARTS_AT + 1, "Packing the workbook")
+            tracker.report(PACKING_STARTS_AT + 1, N_("Packing the workbook"))
             book.close()
-            tracker.report(99, "Workbook packed")
+            tracker.report(99, N_("Workbook packed"))
         except BaseException:
             _discard(book)
             raise

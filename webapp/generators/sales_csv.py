@@ -24,6 +24,7 @@ from typing import Any
 from webapp.generators.progress import Tracker
 from webapp.generators.safe_cells import csv_row, money_text
 from webapp.generators.sales_data import Bucket, SalesData
+from webapp.i18n import N_
 
 COLUMNS = (
     "section", "date", "date_to", "region", "channel", "status", "sku", "product", "category",
@@ -71,4 +72,4 @@ def render_csv(data: SalesData, path: Path, tracker: Tracker) -> None:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         writer.writerows(sales_rows(data))
-    stage.advance(1, "CSV written")
+    stage.advance(1, N_("CSV written"))

@@ -19,6 +19,7 @@ from webapp.generators.order_dates import no_data, order_date_range
 from webapp.generators.progress import Tracker
 from webapp.generators.sales_grain import Bucket, PeriodRow, grain_for, group_days
 from webapp.generators.streaming import AnyRow, count_rows, reading, stream
+from webapp.i18n import N_
 from webapp.models.sales import CHANNELS, REGIONS, Customer, Order, OrderLine, Product
 
 REVENUE_STATUSES = ("paid", "shipped", "delivered")
@@ -89,7 +90,7 @@ def collect_sales(date_from: date, date_to: date, tracker: Tracker, end: int) ->
 
     A period without a single order (of any status) raises NO_DATA instead of a file of zeros.
     """
-    tracker.report(tracker.percent, "Counting orders")
+    tracker.report(tracker.percent, N_("Counting orders"))
     in_period = Order.order_date.between(date_from, date_to)
     sold = (in_period, Order.status.in_(REVENUE_STATUSES))
     columns = (Order.order_date, Order.status, Order.region, Order.channel, Order.customer_id)
@@ -109,7 +110,11 @@ def collect_sales(date_from: date, date_to: date, tracker: Tracker, end: int) ->
             for part in result.partitions():
                 _add_orders(tally, part)
                 done += len(part)
-                stage.advance(done, f"Read {done:,} of {n_orders:,} orders")
+                stage.advance(
+                    done,
+                    N_("Read %(done)s of %(total)s orders")
+                    % {"done": f"{done:,}", "total": f"{n_orders:,}"},
+                )
         done = 0
         with stream(conn, lines) as result:
             for part in result.partitions():
@@ -117,9 +122,13 @@ def collect_sales(date_from: date, date_to: date, tracker: Tracker, end: int) ->
                     tally.units[product_id] += quantity
                     tally.product_revenue[product_id] += line_total
                 done += len(part)
-                stage.advance(n_orders + done, f"Read {done:,} of {n_lines:,} order lines")
+                stage.advance(
+                    n_orders + done,
+                    N_("Read %(done)s of %(total)s order lines")
+                    % {"done": f"{done:,}", "total": f"{n_lines:,}"},
+                )
         data = _summarise(conn, tally, date_from, date_to)
-    tracker.report(end, "Figures ready")
+    tracker.report(end, N_("Figures ready"))
     return data
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+
 from webapp.generators.dates import days_words, month_label, short_date, span_label
 
 DAY_LIMIT = 62  # two long months
@@ -116,9 +118,21 @@ def partial_note(rows: list[PeriodRow], grain: str) -> str:
     partial = [row for row in (rows[:1] + rows[1:][-1:]) if is_partial(row, grain)]
     if not partial:
         return ""
-    parts = [f"{span_label(row.start, row.end)} ({days_words(row.days)})" for row in partial]
-    if len(partial) == 2:
-        which, noun = "first and last", f"{grain}s are"
+    parts = [
+        _("%(span)s (%(days)s)", span=span_label(row.start, row.end), days=days_words(row.days))
+        for row in partial
+    ]
+    which = "both" if len(partial) == 2 else "first" if partial[0] is rows[0] else "last"
+    if grain == "week":
+        sentences = {
+            "both": _("The first and last weeks are partial, cut by the period: %(a)s and %(b)s."),
+            "first": _("The first week is partial, cut by the period: %(a)s."),
+            "last": _("The last week is partial, cut by the period: %(a)s."),
+        }
     else:
-        which, noun = ("first" if partial[0] is rows[0] else "last"), f"{grain} is"
-    return f"The {which} {noun} partial, cut by the period: {' and '.join(parts)}."
+        sentences = {
+            "both": _("The first and last months are partial, cut by the period: %(a)s and %(b)s."),
+            "first": _("The first month is partial, cut by the period: %(a)s."),
+            "last": _("The last month is partial, cut by the period: %(a)s."),
+        }
+    return sentences[which] % {"a": parts[0], "b": parts[-1]}

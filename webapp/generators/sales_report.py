@@ -18,12 +18,19 @@ from webapp.generators.contract import (
     ProgressFn,
     write_atomically,
 )
-from webapp.generators.params import days_in_period, period, validate_sales_report_params
+from webapp.generators.params import (
+    days_in_period,
+    period,
+    report_language,
+    validate_sales_report_params,
+)
 from webapp.generators.progress import Tracker
+from webapp.generators.rtl import written_in
 from webapp.generators.sales_csv import render_csv
 from webapp.generators.sales_data import SalesData, collect_sales
 from webapp.generators.sales_excel import render_excel
 from webapp.generators.sales_pdf import render_pdf
+from webapp.i18n import N_
 
 Renderer = Callable[[SalesData, Path, Tracker], None]
 RENDERERS: dict[str, Renderer] = {"pdf": render_pdf, "excel": render_excel, "csv": render_csv}
@@ -45,18 +52,23 @@ def size_hint(params: Mapping[str, Any]) -> int:
 
 
 def build_sales_report(params: dict[str, Any], out_dir: Path, progress: ProgressFn) -> FileResult:
-    """Build the report for validated `params` into out_dir; return the finished file."""
+    """Build the report for validated `params` into out_dir; return the finished file.
+
+    The file's words are in the language `params` name (English unless `language` is 'ar');
+    the progress messages stay in English (the pages translate them where they show them).
+    """
     fmt = params["format"]
     render = RENDERERS[fmt]
     date_from, date_to = period(params)
     tracker = Tracker(progress)
-    tracker.report(0, "Starting")
+    tracker.report(0, N_("Starting"))
     data = collect_sales(date_from, date_to, tracker, end=READING_ENDS_AT)
     name = file_name(params)
-    return write_atomically(
-        out_dir,
-        name,
-        CONTENT_TYPES[fmt],
-        lambda path: render(data, path, tracker),
-        lambda _result: tracker.done(f"{name} is ready"),
-    )
+    with written_in(report_language(params)):
+        return write_atomically(
+            out_dir,
+            name,
+            CONTENT_TYPES[fmt],
+            lambda path: render(data, path, tracker),
+            lambda _result: tracker.done(N_("%(file)s is ready") % {"file": name}),
+        )

@@ -11,48 +11,92 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from webapp.generators.dates import days_words, short_date
-from webapp.generators.sales_data import EXCLUDED_STATUSES, REVENUE_STATUSES
+from flask_babel import gettext as _
 
-TITLE = "Sales report"
-GRAIN_TITLES = {"day": "Date", "week": "Week", "month": "Month"}
-_EXCLUDED_WHY = {
-    "cancelled": "Cancelled orders never took money: left out of every figure.",
-    "refunded": "Refunded orders gave the money back: left out of every figure.",
-}
+from webapp.generators.dates import days_words, short_date
+
 _MAX_SHARE_DECIMALS = 6
+
+
+def title() -> str:
+    """The report's title, in the file's language."""
+    return _("Sales report")
+
+
+def grain_title(grain: str) -> str:
+    """The first column of sales over time: 'Date', 'Week' or 'Month'."""
+    return {"day": _("Date"), "week": _("Week"), "month": _("Month")}[grain]
 
 
 def sections(grain: str) -> tuple[str, ...]:
     """The report's section headings; the second names the grain: 'Revenue by week'."""
-    return ("Totals", f"Revenue by {grain}", "By product", "By region and sales channel",
-            "Top customers")  # fmt: skip
+    return (_("Totals"), revenue_by(grain), _("By product"), _("By region and sales channel"),
+            _("Top customers"))  # fmt: skip
+
+
+def revenue_by(grain: str) -> str:
+    """'Revenue by day', 'Revenue by week' or 'Revenue by month'."""
+    titles = {"day": _("Revenue by day"), "week": _("Revenue by week"),
+              "month": _("Revenue by month")}  # fmt: skip
+    return titles[grain]
 
 
 def revenue_note() -> str:
     """What the revenue figures count and leave out, in one sentence."""
-    counted = ", ".join(REVENUE_STATUSES[:-1]) + f" and {REVENUE_STATUSES[-1]}"
-    left_out = " and ".join(EXCLUDED_STATUSES)
-    return (
-        f"Revenue is the order subtotal before tax of {counted} orders; "
-        f"{left_out} orders are not counted in any figure and are shown apart."
+    return _(
+        "Revenue is the order subtotal before tax of paid, shipped and delivered orders; "
+        "cancelled and refunded orders are not counted in any figure and are shown apart."
     )
 
 
 def excluded_note(status: str) -> str:
     """Why orders with this status are left out."""
-    return _EXCLUDED_WHY.get(status, f"{status.capitalize()} orders are left out of every figure.")
+    if status == "cancelled":
+        return _("Cancelled orders never took money: left out of every figure.")
+    if status == "refunded":
+        return _("Refunded orders gave the money back: left out of every figure.")
+    return _("%(status)s orders are left out of every figure.", status=status.capitalize())
+
+
+def excluded_labels(status: str) -> tuple[str, str]:
+    """The totals' two rows for a status left out: its orders, and their value before tax."""
+    if status == "cancelled":
+        return _("Cancelled orders (not counted)"), _("Cancelled value before tax")
+    if status == "refunded":
+        return _("Refunded orders (not counted)"), _("Refunded value before tax")
+    name = status.capitalize()
+    return (_("%(status)s orders (not counted)", status=name),
+            _("%(status)s value before tax", status=name))  # fmt: skip
+
+
+def channel_label(channel: str) -> str:
+    """A sales channel as the file writes it: 'Web', 'Store' ... (Arabic in Arabic files)."""
+    words = {"web": _("Web"), "store": _("Store"), "phone": _("Phone"),
+             "marketplace": _("Marketplace")}  # fmt: skip
+    return words.get(channel, channel.capitalize())
+
+
+def region_label(region: str) -> str:
+    """One of the fixed regions in the file's language; any other region as it is stored."""
+    words = {"North": _("North"), "South": _("South"), "East": _("East"), "West": _("West"),
+             "Central": _("Central")}  # fmt: skip
+    return words.get(region, region)
 
 
 def period_text(date_from: date, date_to: date) -> str:
     """The period, both ends included, with its length: '1 Mar 2025 to 31 Mar 2025 (31 days)'."""
     days = (date_to - date_from).days + 1
-    return f"{short_date(date_from)} to {short_date(date_to)} ({days_words(days)})"
+    return _(
+        "%(start)s to %(end)s (%(days)s)",
+        start=short_date(date_from),
+        end=short_date(date_to),
+        days=days_words(days),
+    )
 
 
 def moment_text(moment: datetime) -> str:
     """A UTC time as the job pages write it: '23 Nov 2026, 14:05 UTC'."""
-    return f"{short_date(moment.date())}, {moment:%H:%M} UTC"
+    return _("%(date)s, %(time)s UTC", date=short_date(moment.date()), time=f"{moment:%H:%M}")
 
 
 def currency_label(currencies: Sequence[str]) -> str:
@@ -63,10 +107,13 @@ def currency_label(currencies: Sequence[str]) -> str:
 def amounts_note(currencies: Sequence[str]) -> str:
     """One sentence on the currency of every amount in the report."""
     if len(currencies) == 1:
-        return f"Amounts in {currencies[0]}."
+        return _("Amounts in %(currency)s.", currency=currencies[0])
     if not currencies:
-        return "No amounts."
-    return f"Amounts mix {', '.join(currencies)}: they are added as they are, not converted."
+        return _("No amounts.")
+    return _(
+        "Amounts mix %(currencies)s: they are added as they are, not converted.",
+        currencies=", ".join(currencies),
+    )
 
 
 def with_currency(header: str, currencies: Sequence[str]) -> str:

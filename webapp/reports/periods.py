@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+
 from webapp.engine.errors import ParamError
 from webapp.generators.dates import short_date, span_label
 from webapp.generators.order_dates import DateRange
+from webapp.i18n import N_
 
 
 def utc_today() -> date:
@@ -47,12 +50,12 @@ def _year_to_date(today: date) -> DateRange:
 
 # name: (label, today -> (first day, last day)), in the order the forms offer them.
 PRESETS: dict[str, tuple[str, Callable[[date], DateRange]]] = {
-    "this_month": ("This month", _this_month),
-    "last_month": ("Last month", _last_month),
-    "this_quarter": ("This quarter", _this_quarter),
-    "last_7_days": ("Last 7 days", _last_days(7)),
-    "last_30_days": ("Last 30 days", _last_days(30)),
-    "year_to_date": ("Year to date", _year_to_date),
+    "this_month": (N_("This month"), _this_month),
+    "last_month": (N_("Last month"), _last_month),
+    "this_quarter": (N_("This quarter"), _this_quarter),
+    "last_7_days": (N_("Last 7 days"), _last_days(7)),
+    "last_30_days": (N_("Last 30 days"), _last_days(30)),
+    "year_to_date": (N_("Year to date"), _year_to_date),
 }
 
 
@@ -86,7 +89,7 @@ def preset_links(today: date, date_from: Any, date_to: Any) -> list[PresetLink]:
     for name, (label, period) in PRESETS.items():
         first, last = period(today)
         current = (str(date_from), str(date_to)) == (first.isoformat(), last.isoformat())
-        links.append(PresetLink(name, label, span_label(first, last), current))
+        links.append(PresetLink(name, _(label), span_label(first, last), current))
     return links
 
 
@@ -99,10 +102,20 @@ def check_period_has_orders(clean: Mapping[str, Any], known: DateRange | None) -
     date_from = date.fromisoformat(clean["date_from"])
     date_to = date.fromisoformat(clean["date_to"])
     if known is None:
-        raise ParamError("period", "There are no orders yet, so any report would be empty.")
+        raise ParamError("period", _("There are no orders yet, so any report would be empty."))
     first, last = known
-    between = f"No orders between {short_date(date_from)} and {short_date(date_to)}"
+    ends = {"start": short_date(date_from), "end": short_date(date_to)}
     if date_from > last:
-        raise ParamError("date_from", f"{between}: the last order is from {short_date(last)}.")
+        message = _(
+            "No orders between %(start)s and %(end)s: the last order is from %(last)s.",
+            last=short_date(last),
+            **ends,
+        )
+        raise ParamError("date_from", message)
     if date_to < first:
-        raise ParamError("date_to", f"{between}: the first order is from {short_date(first)}.")
+        message = _(
+            "No orders between %(start)s and %(end)s: the first order is from %(first)s.",
+            first=short_date(first),
+            **ends,
+        )
+        raise ParamError("date_to", message)

@@ -20,15 +20,23 @@ from webapp.engine.links import download_url_if_available
 from webapp.engine.same_request import SameRequest, same_request
 from webapp.generators.dates import span_limit
 from webapp.generators.order_dates import order_date_range, where_orders_are
+from webapp.i18n import current_language, normalise
+from webapp.jobs.present import status_word
 from webapp.reports import bp
 from webapp.reports.forms import FORMAT_HINTS, JobForm, NewExportForm, NewReportForm, last_month
 from webapp.reports.periods import check_period_has_orders, preset_data, preset_links, utc_today
+
+
+def _user_language() -> str:
+    """The language a new form offers for the file: the user's own, else the page's."""
+    return normalise(getattr(current_user, "language", None)) or current_language()
 
 
 def _initial(form_class: type[JobForm]) -> dict[str, Any]:
     """A new form's values: last month, or the preset and choices the URL names."""
     today = utc_today()
     data: dict[str, Any] = last_month(today)
+    data.setdefault("language", _user_language())
     data.update(preset_data(request.args.get("preset", ""), today))
     data.update({name: request.args[name] for name in form_class.carried if name in request.args})
     return data
@@ -36,7 +44,9 @@ def _initial(form_class: type[JobForm]) -> dict[str, Any]:
 
 def _request(form_class: type[JobForm], job_type: str, template: str) -> Response | tuple[str, int]:
     """Submit the job and go to its page at once; else show the form with its messages."""
-    form = form_class(data=_initial(form_class))
+    initial = _initial(form_class)
+    form = form_class(data=initial)
+    form.language_default = _user_language()
     known = order_date_range()  # two index look-ups: cheap enough for every page view
     same = SameRequest()
     if form.validate_on_submit():
@@ -76,6 +86,7 @@ def _same_context(same: SameRequest) -> dict[str, Any]:
     """What the notice says about the request already made: its place, its file."""
     waiting, ready = same.waiting, same.ready
     return {
+        "status_word": status_word(waiting.status) if waiting is not None else "",
         "place": queue_position(waiting) if waiting is not None else None,
         "download_url": download_url_if_available(ready) if ready is not None else None,
     }
