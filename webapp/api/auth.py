@@ -7,7 +7,10 @@ other.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, request
+from sqlalchemy import Row
 from sqlalchemy.orm import make_transient_to_detached
 
 from webapp.api.errors import ApiError
@@ -19,6 +22,8 @@ from webapp.models.user import User
 # Endpoints of the blueprint anyone may read: the API's description and its docs page.
 OPEN_ENDPOINTS = {"api.openapi", "api.docs"}
 READ_METHODS = {"GET", "HEAD"}  # every API view for them only reads
+# Views that read one job as a row: the token's check reads it in the same statement.
+ONE_JOB_READS = {"api.show_job"}
 
 
 def bearer_secret() -> str | None:
@@ -42,7 +47,11 @@ def require_token() -> None:
         )
     if request.method in READ_METHODS:
         reads_only()
-    caller = authenticate(secret)
+    job_id = None
+    if request.endpoint in ONE_JOB_READS:
+        asked = str((request.view_args or {}).get("job_id", ""))
+        job_id = asked if 0 < len(asked) <= 50 else None
+    caller = authenticate(secret, job_id)
     if caller is None:
         raise ApiError(
             "unauthorized",
@@ -51,6 +60,14 @@ def require_token() -> None:
         )
     g.api_token_id = caller.token_id
     g.api_user_id = caller.user_id
+    if job_id is not None:
+        g.api_job_rows = {job_id: caller.job}
+
+
+def jobs_read_with_token() -> dict[str, Row[Any] | None]:
+    """The job rows the token's check read (job id: its row, None when not the user's)."""
+    rows: dict[str, Row[Any] | None] = g.get("api_job_rows") or {}
+    return rows
 
 
 def api_user_id() -> int:

@@ -15,12 +15,12 @@ from flask import current_app, request
 from sqlalchemy import Row, and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.api.auth import api_user_id
+from webapp.api.auth import api_user_id, jobs_read_with_token
 from webapp.api.errors import ApiError
 from webapp.api.schemas import JobListQuery, OrdersExportRequest, SalesReportRequest
 from webapp.engine import eta as eta_module
 from webapp.engine.errors import ParamError
-from webapp.engine.public import iso, job_body, status_path
+from webapp.engine.public import STATUS_COLUMNS, iso, job_body, status_path
 from webapp.engine.service import submit_row
 from webapp.extensions import db
 from webapp.models.api import IdempotencyKey, JobCallback
@@ -72,14 +72,9 @@ def own_job(job_id: str) -> Job:
 
 _jobs = Job.__table__
 # What the status body and the estimate read, by primary key: no object, no join to its user.
-_STATUS_ROW = select(
-    *(_jobs.c[name] for name in (
-        "id", "user_id", "type", "queue", "status", "progress", "message", "name", "input_data",
-        "result_data", "error_code", "error_message", "error_details", "cancel_requested",
-        "created_at", "available_at", "started_at", "completed_at", "failed_at", "cancelled_at",
-        "updated_at", "expires_at", "purged_at",
-    ))
-).where(_jobs.c.id == bindparam("job_id"))  # fmt: skip
+_STATUS_ROW = select(*(_jobs.c[name] for name in STATUS_COLUMNS)).where(
+    _jobs.c.id == bindparam("job_id")
+)
 
 
 def status_row(job_id: str) -> Row[Any] | None:
@@ -88,8 +83,14 @@ def status_row(job_id: str) -> Row[Any] | None:
 
 
 def own_job_row(job_id: str) -> Row[Any]:
-    """Like own_job, as a row of the jobs table: for a status read, which changes nothing."""
-    row = status_row(job_id) if 0 < len(job_id) <= 50 else None
+    """Like own_job, as a row of the jobs table: for a status read, which changes nothing.
+
+    The token's check has usually read it already, in the same statement (api.auth).
+    """
+    read = jobs_read_with_token()
+    row = read.get(job_id)
+    if job_id not in read and 0 < len(job_id) <= 50:
+        row = status_row(job_id)
     if row is None or row.user_id != api_user_id():
         raise ApiError("not_found", "There is no job with this id.")
     return row

@@ -9,15 +9,15 @@ autocommit and back would cost more than it saves).
 
 from __future__ import annotations
 
+from flask import current_app
+
 from webapp.extensions import db
 
 
 def reads_only() -> None:
     """Run the request's next statements in autocommit, unless a transaction is under way."""
+    if str(current_app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return
     session = db.session()
-    if session.in_transaction():
-        return
-    bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        return
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

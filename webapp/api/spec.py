@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, current_app
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData, Tag
+from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
 
 from webapp.api.errors import ApiError
@@ -64,6 +65,15 @@ def validates_responses() -> bool:
 
 class ApiPlugin(FlaskPlugin):  # type: ignore[misc]
     """spectree's Flask plugin, with response validation where validates_responses() says."""
+
+    def request_validation(
+        self, request: Any, query: Any, json: Any, form: Any, headers: Any, cookies: Any
+    ) -> None:
+        """Validate what the route has models for; nothing to read when it has none."""
+        if all(model is None for model in (query, json, form, headers, cookies)):
+            request.context = Context(None, None, None, None, None)
+            return
+        super().request_validation(request, query, json, form, headers, cookies)
 
     def validate_response(
         self, resp: Any, resp_model: Any, skip_validation: bool, force_resp_serialize: bool

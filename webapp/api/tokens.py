@@ -4,7 +4,7 @@ A token reads `tamam_<43 url-safe characters>`: the prefix makes a leaked one ea
 (secret scanners, logs). Its hash is all the database holds, so a copy of the database signs
 nobody in. A high-entropy secret needs no slow hash: SHA-256 cannot be reversed, and a lookup
 by hash is one indexed read per request: the token's and its user's columns the API needs,
-read without building either object (a status poll needs only the user's id).
+read without building either object; a status poll's job row comes in the same statement.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, and_, bindparam, select, update
 
+from webapp.engine.public import STATUS_COLUMNS
 from webapp.extensions import db
 from webapp.models.api import ApiToken
+from webapp.models.job import Job
 from webapp.models.types import utcnow
 from webapp.models.user import User
 
@@ -32,19 +34,27 @@ class TokenError(ValueError):
 
 
 class Caller(NamedTuple):
-    """Who a request's valid token speaks for."""
+    """Who a request's valid token speaks for (and the job asked for with it, if theirs)."""
 
     token_id: int
     user_id: int
+    job: Row[Any] | None = None
 
 
-_tokens, _users = ApiToken.__table__, User.__table__
+_tokens, _users, _jobs = ApiToken.__table__, User.__table__, Job.__table__
 # Built once: the token with its user's `disabled`, by hash (unique index), in one read.
 _LOOKUP = (
-    select(_tokens.c.id, _tokens.c.user_id, _tokens.c.revoked_at, _tokens.c.last_used_at,
-           _users.c.disabled)
+    select(_tokens.c.id.label("token_id"), _tokens.c.user_id.label("token_user_id"),
+           _tokens.c.revoked_at, _tokens.c.last_used_at, _users.c.disabled)
     .join(_users, _users.c.id == _tokens.c.user_id)
     .where(_tokens.c.token_hash == bindparam("token_hash"))
+)  # fmt: skip
+# The same, with one job of the token's user by id (its status columns; NULLs when the job is
+# missing or another user's): a status poll's two reads in one statement.
+_LOOKUP_WITH_JOB = (
+    _LOOKUP.add_columns(*(_jobs.c[name] for name in STATUS_COLUMNS))
+    .outerjoin(_jobs, and_(_jobs.c.id == bindparam("job_id"),
+                           _jobs.c.user_id == _tokens.c.user_id))
 )  # fmt: skip
 
 
@@ -91,15 +101,26 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def authenticate(secret: str) -> Caller | None:
-    """Who an active token with this secret speaks for, if its user may sign in; else None."""
+def authenticate(secret: str, job_id: str | None = None) -> Caller | None:
+    """Who an active token with this secret speaks for, if its user may sign in; else None.
+
+    With `job_id`, that job's row comes in the same read when it is the token user's
+    (`Caller.job`, else None): the token is checked exactly as without it.
+    """
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
-    row = db.session.execute(_LOOKUP, {"token_hash": hash_token(secret)}).first()
+    params = {"token_hash": hash_token(secret)}
+    if job_id is None:
+        row = db.session.execute(_LOOKUP, params).first()
+    else:
+        row = db.session.execute(_LOOKUP_WITH_JOB, {**params, "job_id": job_id}).first()
     if row is None or row.revoked_at is not None or row.disabled:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        db.session.execute(
+            update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now)
+        )
         db.session.commit()
-    return Caller(row.id, row.user_id)
+    job = row if job_id is not None and row.id is not None else None
+    return Caller(row.token_id, row.token_user_id, job)

@@ -12,6 +12,14 @@ from typing import Any
 from webapp.engine.links import link_ttl, make_token, path_for, result_file
 from webapp.models.job import CANCELLED, COMPLETED, FAILED
 
+# The jobs table's columns a status body and its estimate read (by name).
+STATUS_COLUMNS = (
+    "id", "user_id", "type", "queue", "status", "progress", "message", "name", "input_data",
+    "result_data", "error_code", "error_message", "error_details", "cancel_requested",
+    "created_at", "available_at", "started_at", "completed_at", "failed_at", "cancelled_at",
+    "updated_at", "expires_at", "purged_at",
+)  # fmt: skip
+
 
 def iso(moment: datetime | None) -> str | None:
     """RFC 3339 in UTC with a Z, whole seconds: '2025-01-08T12:00:00Z'."""
