@@ -9,6 +9,7 @@ limit, of the wrong type, or without the kind's columns is refused here, before 
 from __future__ import annotations
 
 from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -21,15 +22,15 @@ from webapp.importers.reading import CONTENT_TYPES, FORMATS, FileRefused
 from webapp.importers.template import template_bytes, template_name
 from webapp.importers.uploads import max_bytes, size_words, stage, submit_import
 from webapp.imports import bp
-from webapp.imports.forms import KIND_HINTS, MODE_HINTS, NewImportForm
+from webapp.imports.forms import KIND_HINTS, KIND_LABELS, MODE_HINTS, NewImportForm
 
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the form's other fields
 
 
 def too_large_words() -> str:
     """What a person reads when the upload is over the limit."""
-    return (f"The file is larger than {size_words(max_bytes())}, the most one import takes: "
-            "split it into smaller files.")  # fmt: skip
+    return _("The file is larger than %(size)s, the most one import takes: split it into "
+             "smaller files.", size=size_words(max_bytes()))  # fmt: skip
 
 
 def _read_body() -> bool:
@@ -59,11 +60,12 @@ def new_import() -> Response | tuple[str, int]:
     elif form.is_submitted():
         status = 400
         if form.csrf_token.errors:
-            form.form_errors.append("The form had expired: choose the file again and resend it.")
+            form.form_errors.append(_("The form had expired: choose the file again and resend it."))
     context = {
         "form": form,
         "kinds": KINDS,
         "kind_hints": KIND_HINTS,
+        "kind_labels": KIND_LABELS,
         "mode_hints": MODE_HINTS,
         "formats": FORMATS,
         "max_bytes": max_bytes(),
@@ -81,14 +83,14 @@ def _submit(form: NewImportForm) -> str | None:
     """Stage the upload and make the job; its id, or None with the form's messages set."""
     kind, mode = form.kind.data or "", form.mode.data or ""
     if kind not in KINDS:
-        form.kind.errors = ["Choose what to import."]
+        form.kind.errors = [_("Choose what to import.")]
         return None
     if mode not in ("check", "apply"):
-        form.mode.errors = ["Choose check only or check and apply."]
+        form.mode.errors = [_("Choose check only or check and apply.")]
         return None
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        form.file.errors = ["Choose a file to import."]
+        form.file.errors = [_("Choose a file to import.")]
         return None
     try:
         name = service.clean_name(form.name.data)

@@ -12,21 +12,26 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webapp.engine.errors import ParamError
 from webapp.engine.registry import JobContext
 from webapp.extensions import db
+from webapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from webapp.notifications import optouts
 from webapp.notifications.audience import Audience, audience_from, check_placeholders, fill
 from webapp.notifications.fanout import Batch, Draft, FanOut, batch_size
 from webapp.notifications.outbox import FAILED, SKIPPED
 from webapp.notifications.phones import BadNumber, to_e164
 
-CHANNELS = {"email": "Email", "sms": "SMS", "whatsapp": "WhatsApp"}
+CHANNELS = {"email": _l("Email"), "sms": "SMS", "whatsapp": "WhatsApp"}
 SUBJECT_MAX = 150
 BODY_MAX = 1600  # Twilio's longest message body
-OPTED_OUT = "opted out"
-NO_PHONE = "no phone number"
+# Stored as a delivery's reason (kept in English), shown through _() on the report.
+OPTED_OUT = N_("opted out")
+NO_PHONE = N_("no phone number")
 
 
 def validate(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,23 +43,41 @@ def validate(raw: Mapping[str, Any]) -> dict[str, Any]:
         channels = [c for c in channels.replace(",", " ").split() if c]
     channels = [c for c in CHANNELS if c in set(channels)]
     if not channels:
-        raise ParamError("channels", "Choose at least one channel: email, SMS or WhatsApp.")
+        raise ParamError("channels", _("Choose at least one channel: email, SMS or WhatsApp."))
     if "email" in channels and not subject:
-        raise ParamError("subject", "An email needs a subject.")
+        raise ParamError("subject", _("An email needs a subject."))
     if len(subject) > SUBJECT_MAX:
-        raise ParamError("subject", f"A subject can be at most {SUBJECT_MAX} characters long.")
+        raise ParamError(
+            "subject", _("A subject can be at most %(max)s characters long.", max=SUBJECT_MAX)
+        )
     if not body:
-        raise ParamError("body", "Write the message.")
+        raise ParamError("body", _("Write the message."))
     if len(body) > BODY_MAX:
-        raise ParamError("body", f"A message can be at most {BODY_MAX:,} characters long.")
+        raise ParamError(
+            "body",
+            _("A message can be at most %(max)s characters long.", max=format_number(BODY_MAX)),
+        )
     check_placeholders(subject, "subject")
     check_placeholders(body, "body")
     audience = audience_from(raw)
     recipients = audience.count()
     if recipients == 0:
-        raise ParamError("audience", "No customer is in this audience.")
-    return {"subject": subject, "body": body, **audience.as_params(), "channels": channels,
-            "recipients": recipients}  # fmt: skip
+        raise ParamError("audience", _("No customer is in this audience."))
+    params = {"subject": subject, "body": body, **audience.as_params(), "channels": channels,
+              "recipients": recipients}  # fmt: skip
+    return {**params, **fixed_words_language(raw)}
+
+
+def fixed_words_language(raw: Mapping[str, Any]) -> dict[str, str]:
+    """{"language": "ar"} when the emails' fixed words (footer, headings) are not in English.
+
+    The staff member's own words are sent as written; only the words Tamam adds follow this.
+    English, the default, is not kept, so a job's parameters stay as they were without it.
+    """
+    language = str(raw.get("language") or DEFAULT_LANGUAGE).strip().lower()
+    if language not in LANGUAGES:
+        raise ParamError("language", _("Choose English or Arabic."))
+    return {} if language == DEFAULT_LANGUAGE else {"language": language}
 
 
 def audience_of(params: Mapping[str, Any]) -> Audience:
@@ -77,7 +100,12 @@ def drafts_for(job_id: str, params: Mapping[str, Any], customers: list[Any],
                 draft.status, draft.reason = SKIPPED, OPTED_OUT
             elif channel == "email":
                 url = optouts.unsubscribe_url(customer.id, "email")
-                draft.body = {"template": "bulk", "text": text, "unsubscribe": url}
+                draft.body = {
+                    "template": "bulk",
+                    "text": text,
+                    "unsubscribe": url,
+                    "language": params.get("language", DEFAULT_LANGUAGE),
+                }
             elif not customer.phone:
                 draft.recipient, draft.status, draft.reason = "", SKIPPED, NO_PHONE
             else:

@@ -12,19 +12,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
 
 from webapp.engine.errors import ParamError
 from webapp.extensions import db
 from webapp.models.sales import Customer, Order
 
-AUDIENCES = {"all": "All customers", "region": "Customers in a region",
-             "ordered": "Customers who ordered in a period"}  # fmt: skip
+AUDIENCES = {"all": _l("All customers"), "region": _l("Customers in a region"),
+             "ordered": _l("Customers who ordered in a period")}  # fmt: skip
 PLACEHOLDERS = {
-    "name": "the customer's full name",
-    "first_name": "their first name",
-    "email": "their email address",
-    "region": "their region",
+    "name": _l("the customer's full name"),
+    "first_name": _l("their first name"),
+    "email": _l("their email address"),
+    "region": _l("their region"),
 }
 _FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
@@ -71,13 +75,21 @@ class Audience:
         """Its first customer (for a preview)."""
         return db.session.execute(self.query().order_by(Customer.id).limit(1)).first()
 
-    def words(self) -> str:
-        """'All customers', 'Customers in North', 'Customers who ordered 1 Mar to 31 Mar 2025'."""
+    def words(self) -> Markup:
+        """'All customers', 'Customers in North', 'Customers who ordered from ... to ...'.
+
+        In the page's language; the region (a name from the data) inside <bdi>.
+        """
         if self.kind == "region":
-            return f"Customers in {self.region}"
+            region = Markup("<bdi>{}</bdi>").format(self.region)
+            return Markup(escape(_("Customers in %(region)s"))) % {"region": region}
         if self.kind == "ordered":
-            return f"Customers who ordered from {self.date_from} to {self.date_to}"
-        return "All customers"
+            start = format_date(self.date_from) if self.date_from else ""
+            end = format_date(self.date_to) if self.date_to else ""
+            return escape(
+                _("Customers who ordered from %(start)s to %(end)s", start=start, end=end)
+            )
+        return escape(_("All customers"))
 
     def as_params(self) -> dict[str, Any]:
         """What a job keeps of it."""
@@ -94,18 +106,20 @@ def audience_from(raw: Mapping[str, Any]) -> Audience:
     """Read and check an audience: all, region (with `region`), or ordered (with the dates)."""
     kind = str(raw.get("audience") or "").strip()
     if kind not in AUDIENCES:
-        raise ParamError("audience", "Choose who gets it: all customers, a region or a period.")
+        raise ParamError("audience", _("Choose who gets it: all customers, a region or a period."))
     if kind == "region":
         region = " ".join(str(raw.get("region") or "").split())
         if not region:
-            raise ParamError("region", "Choose a region.")
+            raise ParamError("region", _("Choose a region."))
         if not db.session.scalar(select(Customer.id).where(Customer.region == region).limit(1)):
-            raise ParamError("region", f"No customer is in the region {region!r}.")
+            raise ParamError(
+                "region", _("No customer is in the region %(region)s.", region=repr(region))
+            )
         return Audience(kind, region=region)
     if kind == "ordered":
         start, end = _day(raw, "date_from"), _day(raw, "date_to")
         if end < start:
-            raise ParamError("date_to", "The period ends before it starts.")
+            raise ParamError("date_to", _("The period ends before it starts."))
         return Audience(kind, date_from=start, date_to=end)
     return Audience(kind)
 
@@ -114,7 +128,7 @@ def _day(raw: Mapping[str, Any], name: str) -> date:
     try:
         return date.fromisoformat(str(raw.get(name) or ""))
     except ValueError:
-        raise ParamError(name, "Give a date as YYYY-MM-DD.") from None
+        raise ParamError(name, _("Give a date as YYYY-MM-DD.")) from None
 
 
 def check_placeholders(text: str, field: str) -> None:
@@ -126,8 +140,12 @@ def check_placeholders(text: str, field: str) -> None:
         if name is None or name.strip() not in PLACEHOLDERS:
             known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
             shown = token if name is None else "{" + name + "}"
-            raise ParamError(field, f"{shown} is not a placeholder. Use {known}; "
-                                    "write {{ and }} for braces.")  # fmt: skip
+            message = _(
+                "%(shown)s is not a placeholder. Use %(known)s; write {{ and }} for braces.",
+                shown=shown,
+                known=known,
+            )
+            raise ParamError(field, message)
 
 
 def fill(text: str, customer: Any) -> str:

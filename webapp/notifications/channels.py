@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 
 from webapp.notifications.errors import Permanent, Sent, Skip, Transient
 
@@ -139,8 +140,11 @@ def compose_email(row: Delivery) -> tuple[str, str, str, str | None, dict[str, s
             headers["List-Unsubscribe"] = f"<{unsubscribe}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         context = {**body, "subject": row.subject}
-        text = render_template(f"email/{template}.txt", **context)
-        html = render_template(f"email/{template}.html", **context)
+        # The staff member's words go as written; Tamam's (the footer, the order's table)
+        # follow the language chosen on the form (English for rows written before it).
+        with force_locale(str(body.get("language") or "en")):
+            text = render_template(f"email/{template}.txt", **context)
+            html = render_template(f"email/{template}.html", **context)
         return row.recipient, row.subject, text, html, headers
     return row.recipient, row.subject, str(body.get("text", "")), None, {}
 

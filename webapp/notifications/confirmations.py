@@ -14,14 +14,17 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, format_number
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from webapp.engine.errors import ParamError
 from webapp.engine.registry import JobContext
 from webapp.extensions import db
+from webapp.i18n import DEFAULT_LANGUAGE
 from webapp.models.sales import Customer, Order, OrderLine, Product
 from webapp.notifications import optouts
-from webapp.notifications.announcements import NO_PHONE, OPTED_OUT
+from webapp.notifications.announcements import NO_PHONE, OPTED_OUT, fixed_words_language
 from webapp.notifications.fanout import Batch, Draft, FanOut, batch_size
 from webapp.notifications.outbox import FAILED, SKIPPED
 from webapp.notifications.phones import BadNumber, to_e164
@@ -38,28 +41,31 @@ def validate(raw: Mapping[str, Any]) -> dict[str, Any]:
         numbers = numbers.replace(",", " ").split()
     numbers = list(dict.fromkeys(str(n).strip() for n in numbers if str(n).strip()))
     if bool(day_text) == bool(numbers):
-        raise ParamError("date", "Give either a day or order numbers.")
+        raise ParamError("date", _("Give either a day or order numbers."))
     if numbers:
         if len(numbers) > MAX_NUMBERS:
-            raise ParamError("orders", f"At most {MAX_NUMBERS:,} order numbers at a time.")
+            raise ParamError(
+                "orders",
+                _("At most %(max)s order numbers at a time.", max=format_number(MAX_NUMBERS)),
+            )
         bad = next((n for n in numbers if not NUMBER.match(n)), None)
         if bad is not None:
-            raise ParamError("orders", f"{bad!r} is not an order number.")
+            raise ParamError("orders", _("%(number)s is not an order number.", number=repr(bad)))
         params: dict[str, Any] = {"orders": numbers}
     else:
         try:
             params = {"date": date.fromisoformat(day_text).isoformat()}
         except ValueError:
-            raise ParamError("date", "Give the day as YYYY-MM-DD.") from None
+            raise ParamError("date", _("Give the day as YYYY-MM-DD.")) from None
     found = count(params)
     if numbers and found < len(numbers):
         known = set(db.session.scalars(select(Order.number).where(Order.number.in_(numbers))))
         missing = [n for n in numbers if n not in known]
         if missing:
-            raise ParamError("orders", f"No order {', '.join(missing[:5])}.")
+            raise ParamError("orders", _("No order %(numbers)s.", numbers=", ".join(missing[:5])))
     if found == 0:
-        raise ParamError("date" if "date" in params else "orders", "No orders to confirm.")
-    return {**params, "recipients": found}
+        raise ParamError("date" if "date" in params else "orders", _("No orders to confirm."))
+    return {**params, "recipients": found, **fixed_words_language(raw)}
 
 
 def _orders(params: Mapping[str, Any]) -> Select[Any]:
@@ -97,8 +103,13 @@ def _lines(order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return lines
 
 
-def drafts_for(rows: list[Any], left: set[tuple[int, str]]) -> list[Draft]:
-    """An email and (with a phone) an SMS per order; opted-out channels as skipped."""
+def drafts_for(
+    rows: list[Any], left: set[tuple[int, str]], language: str = DEFAULT_LANGUAGE
+) -> list[Draft]:
+    """An email and (with a phone) an SMS per order; opted-out channels as skipped.
+
+    The subject and the SMS, words of Tamam's, are in `language` (the form's choice).
+    """
     region = str(current_app.config.get("NOTIFY_PHONE_REGION", "SA"))
     lines = _lines([row.Order.id for row in rows])
     drafts = []
@@ -113,16 +124,19 @@ def drafts_for(rows: list[Any], left: set[tuple[int, str]]) -> list[Draft]:
                        "total": money(line["cents"], order.currency)}
                       for line in lines.get(order.id, [])],
         }  # fmt: skip
-        subject = f"Your order {order.number} is confirmed"
+        with force_locale(language):
+            subject = _("Your order %(number)s is confirmed", number=order.number)
+            text = _("Tamam: your order %(number)s of %(total)s is confirmed. Thank you!",
+                     number=order.number, total=total)  # fmt: skip
         email = Draft(f"order:{order.number}:email", "email", row.email, subject,
                       customer_id=customer_id)  # fmt: skip
         if (customer_id, "email") in left:
             email.status, email.reason = SKIPPED, OPTED_OUT
         else:
             email.body = {"template": "order_confirmation", "name": row.name, "order": summary,
-                          "unsubscribe": optouts.unsubscribe_url(customer_id, "email")}  # fmt: skip
+                          "unsubscribe": optouts.unsubscribe_url(customer_id, "email"),
+                          "language": language}  # fmt: skip
         drafts.append(email)
-        text = f"Tamam: your order {order.number} of {total} is confirmed. Thank you!"
         sms = Draft(f"order:{order.number}:sms", "sms", row.phone or "", subject,
                     {"text": text}, customer_id=customer_id)  # fmt: skip
         if (customer_id, "sms") in left:
@@ -154,7 +168,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
             after = rows[-1].Order.id
             with db.engine.connect() as conn:
                 left = optouts.opted_out(conn, list({r.Order.customer_id for r in rows}))
-            yield Batch(len(rows), drafts_for(rows, left))
+            language = str(params.get("language", DEFAULT_LANGUAGE))
+            yield Batch(len(rows), drafts_for(rows, left, language))
 
     fanout.run(batches())
     from webapp.notifications.report import counts

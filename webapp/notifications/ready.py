@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 
 from flask import render_template
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import Connection, select
 
 from webapp.engine import registry
@@ -19,6 +21,7 @@ from webapp.engine.describe import summary, type_label
 from webapp.engine.errors import UnknownJobType
 from webapp.engine.links import absolute_url, link_ttl, result_file, signed_download_url
 from webapp.extensions import db
+from webapp.i18n import DEFAULT_LANGUAGE, normalise
 from webapp.models.job import Job
 from webapp.models.user import User
 from webapp.notifications import outbox
@@ -30,12 +33,22 @@ TEMPLATE = "job_ready"
 
 
 def duration_words(seconds: int) -> str:
-    """3600 -> '1 hour', 5400 -> '90 minutes'."""
+    """3600 -> '1 hour', 5400 -> '90 minutes' (in the language being rendered)."""
     if seconds >= 3600 and seconds % 3600 == 0:
         hours = seconds // 3600
-        return f"{hours} hour{'' if hours == 1 else 's'}"
+        return ngettext("%(num)s hour", "%(num)s hours", hours)
     minutes = max(1, seconds // 60)
-    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
+
+
+def language_of(user: User | None) -> str:
+    """The language a staff member reads their emails in (their profile's; else English)."""
+    return normalise(getattr(user, "language", None)) or DEFAULT_LANGUAGE
+
+
+def ready_subject(label: str) -> str:
+    """'Your sales report is ready', in the language being rendered."""
+    return _("Your %(label)s is ready", label=label.lower())
 
 
 def key_for(job_id: str) -> str:
@@ -46,7 +59,14 @@ def key_for(job_id: str) -> str:
 def queue_ready(conn: Connection, job_id: str) -> int | None:
     """In the completion's transaction: the owner's email row, if the type and owner want one."""
     row = conn.execute(
-        select(Job.type, Job.result_data, User.email, User.email_notifications, User.disabled)
+        select(
+            Job.type,
+            Job.result_data,
+            User.email,
+            User.email_notifications,
+            User.disabled,
+            User.language,
+        )
         .join(User, User.id == Job.user_id)
         .where(Job.id == job_id)
     ).one_or_none()
@@ -58,7 +78,8 @@ def queue_ready(conn: Connection, job_id: str) -> int | None:
         wanted = False
     if not wanted or not row.email_notifications or row.disabled:
         return None
-    subject = f"Your {type_label(row.type).lower()} is ready"
+    with force_locale(normalise(row.language) or DEFAULT_LANGUAGE):
+        subject = ready_subject(type_label(row.type))
     body = {"template": TEMPLATE, "job_id": job_id}
     outbox_id = outbox.add(conn, key_for(job_id), "email", row.email, subject, body)
     outbox.dispatch_after_commit(conn, [outbox_id])
@@ -85,6 +106,11 @@ def compose(job_id: str) -> Composed | str:
     if not owner.email_notifications or owner.disabled:
         log.info("Job %s: %s does not get job emails", job_id, owner.email)
         return "the owner turned job emails off"
+    with force_locale(language_of(owner)):
+        return _compose(job, owner)
+
+
+def _compose(job: Job, owner: User) -> Composed:
     label = type_label(job.type)
     context = {
         "user": owner,
@@ -98,7 +124,7 @@ def compose(job_id: str) -> Composed | str:
     }
     return Composed(
         to=owner.email,
-        subject=f"Your {label.lower()} is ready",
+        subject=ready_subject(label),
         text=render_template("email/job_ready.txt", **context),
         html=render_template("email/job_ready.html", **context),
     )

@@ -19,13 +19,15 @@ from sqlalchemy import func, select
 
 from webapp.engine.links import absolute_url, link_ttl, path_for
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.ops import OutboxMessage
 from webapp.models.sales import Customer
 from webapp.notifications.announcements import OPTED_OUT
 from webapp.notifications.outbox import CANCELLED, FAILED, HELD, PENDING, SENT, SKIPPED
 
 FANOUT_TYPES = ("announcement", "order_confirmations")
-CHANNEL_WORDS = {"email": "Email", "sms": "SMS", "whatsapp": "WhatsApp"}
+CHANNEL_WORDS = {"email": N_("Email"), "sms": "SMS", "whatsapp": "WhatsApp"}  # shown through _()
+NO_REASON = N_("no reason given")
 COLUMNS = ("sent", "failed", "opted_out", "skipped", "waiting", "cancelled")
 SALT = "delivery-report"
 
@@ -91,9 +93,9 @@ def report(job_id: str) -> Report:
     for channel, status, words, number in why:
         if status == SKIPPED:
             lines[channel].figures[_column(status, words)] += int(number)
-            skips[words or "no reason given"] = skips.get(words or "no reason given", 0) + number
+            skips[words or NO_REASON] = skips.get(words or NO_REASON, 0) + number
         else:
-            key = words or "no reason given"
+            key = words or NO_REASON
             failures[key] = failures.get(key, 0) + number
     ordered = [lines[c] for c in sorted(lines, key=lambda c: list(CHANNEL_WORDS).index(c)
                                         if c in CHANNEL_WORDS else 99)]  # fmt: skip

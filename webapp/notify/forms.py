@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.engine.errors import ParamError
+from webapp.i18n import LANGUAGE_NAMES
 from webapp.notifications.announcements import CHANNELS
 from webapp.notifications.audience import AUDIENCES
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def language_field() -> RadioField:
+    """The language of the words Tamam adds to a customer's email (footer, headings)."""
+    return RadioField(
+        _l("Language of Tamam's words in the message"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default="en",
+        validate_choice=False,
+    )
 
 
 class ParamForm(FlaskForm):
@@ -33,27 +45,28 @@ class ParamForm(FlaskForm):
 class AnnouncementForm(ParamForm):
     """Subject, body, audience, channels; and who the preview shows it to."""
 
-    subject = StringField("Subject (email)", filters=[_strip])
-    body = TextAreaField("Message")
+    subject = StringField(_l("Subject (email)"), filters=[_strip])
+    body = TextAreaField(_l("Message"))
     audience = RadioField(
-        "Who gets it",
+        _l("Who gets it"),
         choices=[SelectChoice(k, v) for k, v in AUDIENCES.items()],
         default="all",
         validate_choice=False,
     )
-    region = SelectField("Region", choices=[], validate_choice=False)
-    date_from = StringField("Ordered from", filters=[_strip])
-    date_to = StringField("to", filters=[_strip])
+    region = SelectField(_l("Region"), choices=[], validate_choice=False)
+    date_from = StringField(_l("Ordered from"), filters=[_strip])
+    date_to = StringField(_l("to"), filters=[_strip])
     channels = SelectMultipleField(
-        "Channels",
+        _l("Channels"),
         choices=[SelectChoice(k, v) for k, v in CHANNELS.items()],
         default=["email"],
         validate_choice=False,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    preview_as = StringField("Preview for (a customer's email)", filters=[_strip])
-    name = StringField("Name (to tell it apart)", filters=[_strip])
+    preview_as = StringField(_l("Preview for (a customer's email)"), filters=[_strip])
+    language = language_field()
+    name = StringField(_l("Name (to tell it apart)"), filters=[_strip])
 
     def params(self) -> dict[str, Any]:
         """The job's raw parameters."""
@@ -65,6 +78,7 @@ class AnnouncementForm(ParamForm):
             "date_from": self.date_from.data or "",
             "date_to": self.date_to.data or "",
             "channels": list(self.channels.data or []),
+            "language": self.language.data or "en",
         }
 
 
@@ -72,20 +86,22 @@ class ConfirmationsForm(ParamForm):
     """Every order of a day, or the orders listed."""
 
     which = RadioField(
-        "Which orders",
+        _l("Which orders"),
         choices=[
-            SelectChoice("date", "Every order of a day"),
-            SelectChoice("orders", "These orders"),
+            SelectChoice("date", _l("Every order of a day")),
+            SelectChoice("orders", _l("These orders")),
         ],
         default="date",
         validate_choice=False,
     )
-    date = StringField("Day", filters=[_strip])
-    orders = TextAreaField("Order numbers", filters=[_strip])
-    name = StringField("Name (to tell it apart)", filters=[_strip])
+    date = StringField(_l("Day"), filters=[_strip])
+    orders = TextAreaField(_l("Order numbers"), filters=[_strip])
+    language = language_field()
+    name = StringField(_l("Name (to tell it apart)"), filters=[_strip])
 
     def params(self) -> dict[str, Any]:
         """The job's raw parameters: the day, or the numbers."""
+        language = self.language.data or "en"
         if self.which.data == "orders" or (self.orders.data and not self.date.data):
-            return {"orders": self.orders.data or ""}
-        return {"date": self.date.data or ""}
+            return {"orders": self.orders.data or "", "language": language}
+        return {"date": self.date.data or "", "language": language}

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 
 from flask import abort, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
@@ -24,7 +25,8 @@ from webapp.models.sales import Customer
 from webapp.notifications import optouts
 from webapp.notify import bp
 
-CHANNEL_WORDS = {"email": "emails", "sms": "text messages", "whatsapp": "WhatsApp messages"}
+CHANNEL_WORDS = {"email": _l("emails"), "sms": _l("text messages"),
+                 "whatsapp": _l("WhatsApp messages")}  # fmt: skip
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -54,7 +56,7 @@ csrf.exempt(unsubscribe)  # the signed token is the credential (and mail clients
 def _masked(address: str) -> str:
     """'s***@example.com', '+9665******67': enough to recognise, not to harvest."""
     if "@" in address:
-        local, _, domain = address.partition("@")
+        local, _at, domain = address.partition("@")
         return f"{local[:1]}***@{domain}"
     return address[:5] + "*" * max(0, len(address) - 7) + address[-2:]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from webapp.models.job import Job
 from webapp.notifications import report
 
@@ -15,7 +17,8 @@ def delivery_view(job: Job) -> dict[str, Any] | None:
     found = report.report(job.id)
     return {
         "report": found,
-        "columns": [("sent", "Sent"), ("failed", "Failed"), ("opted_out", "Opted out"),
-                    ("skipped", "Skipped"), ("waiting", "Waiting"), ("cancelled", "Not sent")],
+        "columns": [("sent", _("Sent")), ("failed", _("Failed")), ("opted_out", _("Opted out")),
+                    ("skipped", _("Skipped")), ("waiting", _("Waiting")),
+                    ("cancelled", _("Not sent"))],
         "csv_url": None if found.empty else report.signed_csv_url(job.id),
     }  # fmt: skip

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response as FlaskResponse
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -20,6 +21,7 @@ from wtforms.fields import SelectChoice
 from webapp.engine import registry, service
 from webapp.engine.errors import ParamError
 from webapp.extensions import db, login_manager
+from webapp.i18n import current_language
 from webapp.models.sales import Customer
 from webapp.notifications import report as reports
 from webapp.notifications.announcements import CHANNELS
@@ -54,6 +56,8 @@ def new_announcement() -> Response | tuple[str, int]:
     """Write, preview, send."""
     form = AnnouncementForm()
     form.region.choices = _regions()
+    if not form.is_submitted():
+        form.language.data = current_language()
     preview = None
     status = 200
     if form.validate_on_submit():
@@ -67,7 +71,7 @@ def new_announcement() -> Response | tuple[str, int]:
     elif form.is_submitted():
         status = 400
         if form.csrf_token.errors:
-            form.form_errors.append("The form had expired: please send it again.")
+            form.form_errors.append(_("The form had expired: please send it again."))
     context = {"form": form, "preview": preview, "placeholders": PLACEHOLDERS,
                "channels": CHANNELS, "name_max": service.NAME_MAX}  # fmt: skip
     return render_template("notify/new_announcement.html", **context), status
@@ -87,7 +91,7 @@ def _preview(form: AnnouncementForm) -> dict[str, Any] | None:
             audience.query().where(func.lower(Customer.email) == form.preview_as.data.lower())
         ).first()
         if customer is None:
-            form.preview_as.errors = ["No customer of this audience has that email address."]
+            form.preview_as.errors = [_("No customer of this audience has that email address.")]
             return None
     customer = customer or audience.first()
     text = fill(clean["body"], customer)
@@ -109,6 +113,8 @@ def _preview(form: AnnouncementForm) -> dict[str, Any] | None:
 def new_confirmations() -> Response | tuple[str, int]:
     """Confirm every order of a day, or the orders listed."""
     form = ConfirmationsForm()
+    if not form.is_submitted():
+        form.language.data = current_language()
     status = 200
     if form.validate_on_submit():
         job_id = _submit(form, "order_confirmations")
@@ -117,6 +123,8 @@ def new_confirmations() -> Response | tuple[str, int]:
         status = 400
     elif form.is_submitted():
         status = 400
+        if form.csrf_token.errors:
+            form.form_errors.append(_("The form had expired: please send it again."))
     return render_template("notify/new_confirmations.html", form=form,
                            name_max=service.NAME_MAX), status  # fmt: skip
 
@@ -130,7 +138,7 @@ def report_csv(token: str) -> FlaskResponse | tuple[str, int]:
         return login_manager.unauthorized()  # type: ignore[no-any-return]
     found = reports.read_csv_token(token)
     if found is None:
-        abort(403, description="This link is not valid: it was changed or copied incompletely.")
+        abort(403, description=_("This link is not valid: it was changed or copied incompletely."))
     job_id, expired = found
     job = service.get_job_for(current_user, job_id) if requires_login else service.get_job(job_id)
     if job is None or job.type not in reports.FANOUT_TYPES:
