@@ -8,6 +8,7 @@ an admin to be signed in as well. Every download is a line on the job's timeline
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request, send_file
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
@@ -17,9 +18,10 @@ from webapp.engine.clock import db_time
 from webapp.engine.links import BadLink, file_name_of, read_token, result_file
 from webapp.engine.service import get_job, get_job_for
 from webapp.extensions import db, login_manager
+from webapp.i18n import N_
 from webapp.models.job import Job, JobEvent
 
-TAMPERED = (
+TAMPERED = N_(
     "This download link is not valid: it was changed or copied incompletely. "
     "Open the job from My jobs to get a working link."
 )
@@ -47,12 +49,13 @@ def _job_for(job_id: str) -> Job | None:
 
 def record_download(job: Job) -> None:
     """Add 'Downloaded from <address> [by <email>]' to the job's timeline."""
-    who = f" by {current_user.email}" if current_user.is_authenticated else ""
     address = (request.remote_addr or "unknown address")[:64]
-    db.session.add(
-        JobEvent(job_id=job.id, kind="downloaded", detail=f"Downloaded from {address}{who}",
-                 at=db_time())
-    )  # fmt: skip
+    if current_user.is_authenticated:
+        detail = N_("Downloaded from %(address)s by %(email)s") % {
+            "address": address, "email": current_user.email}  # fmt: skip
+    else:
+        detail = N_("Downloaded from %(address)s") % {"address": address}
+    db.session.add(JobEvent(job_id=job.id, kind="downloaded", detail=detail, at=db_time()))
     db.session.commit()
 
 
@@ -64,14 +67,14 @@ def download(token: str) -> Response | tuple[str, int]:
     try:
         link = read_token(token)
     except BadLink:
-        abort(403, description=TAMPERED)
+        abort(403, description=_(TAMPERED))
     job = _job_for(link.job_id)
     if job is None:
         if _requires_login():
             abort(404)
-        abort(410, description="This result no longer exists.")
+        abort(410, description=_("This result no longer exists."))
     if file_name_of(job) != link.file_name:
-        abort(403, description=TAMPERED)
+        abort(403, description=_(TAMPERED))
     path = result_file(job)
     if path is None:
         return render_template("downloads/result_expired.html", job=job), 410

@@ -6,51 +6,77 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from flask_babel import format_date, format_decimal, ngettext, pgettext
+from flask_babel import gettext as _
+
 from webapp.engine import registry
 from webapp.engine.errors import UnknownJobType
+from webapp.i18n import N_
 
-FORMATS = {"pdf": "PDF", "excel": "Excel", "csv": "CSV", "xlsx": "Excel (.xlsx)"}
-MODES = {"check": "Check only", "apply": "Check and apply"}
-KINDS = {"customers": "Customers", "products": "Products", "prices": "Price updates"}
+# Everything below is marked in English and said in the reader's language (the `jobs`
+# catalog); outside a request (workers, the CLI) gettext gives the English back.
+FORMATS = {"pdf": "PDF", "excel": "Excel", "csv": "CSV", "xlsx": N_("Excel (.xlsx)")}
+MODES = {"check": N_("Check only"), "apply": N_("Check and apply")}
+KINDS = {"customers": N_("Customers"), "products": N_("Products"), "prices": N_("Price updates")}
 PARAM_LABELS = {
-    "date_from": "From",
-    "date_to": "To",
-    "format": "Format",
-    "status": "Order status",
-    "region": "Region",
-    "duration": "Duration",
-    "steps": "Steps",
-    "kind": "What",
-    "mode": "Mode",
-    "file_name": "File",
-    "size_bytes": "Size",
-    "subject": "Subject",
-    "body": "Message",
-    "audience": "Audience",
-    "channels": "Channels",
-    "recipients": "Recipients (when sent)",
-    "date": "Day",
-    "orders": "Orders",
+    "date_from": N_("From"),
+    "date_to": N_("To"),
+    "format": N_("Format"),
+    "status": N_("Order status"),
+    "region": N_("Region"),
+    "duration": N_("Duration"),
+    "steps": N_("Steps"),
+    "kind": N_("What"),
+    "mode": N_("Mode"),
+    "file_name": N_("File"),
+    "size_bytes": N_("Size"),
+    "subject": N_("Subject"),
+    "body": N_("Message"),
+    "audience": N_("Audience"),
+    "channels": N_("Channels"),
+    "recipients": N_("Recipients (when sent)"),
+    "date": N_("Day"),
+    "orders": N_("Orders"),
+    "language": N_("Language"),
 }
-AUDIENCES = {"all": "All customers", "region": "A region", "ordered": "Ordered in a period"}
-CHANNELS = {"email": "Email", "sms": "SMS", "whatsapp": "WhatsApp"}
+LANGUAGES = {"en": N_("English"), "ar": N_("Arabic")}  # a file's language (reports, exports)
+AUDIENCES = {"all": N_("All customers"), "region": N_("A region"),
+             "ordered": N_("Ordered in a period")}  # fmt: skip
+CHANNELS = {"email": N_("Email"), "sms": "SMS", "whatsapp": "WhatsApp"}
+# The job types' labels (webapp/engine/catalog.py registers them in English).
+TYPE_LABELS = (N_("Ping"), N_("Sales report"), N_("Orders export"), N_("Bulk retry or discard"),
+               N_("Bulk import"), N_("Order confirmations"), N_("Announcement"))  # fmt: skip
+# An order's status and region, as a report's parameters name them (webapp/models/sales.py).
+ORDER_STATUSES = {"paid": N_("Paid"), "shipped": N_("Shipped"), "delivered": N_("Delivered"),
+                  "refunded": N_("Refunded")}  # fmt: skip
+REGIONS = {"north": N_("North"), "south": N_("South"), "east": N_("East"), "west": N_("West"),
+           "central": N_("Central")}  # fmt: skip
 
 
 def type_label(job_type: str) -> str:
-    """'Sales report' for sales_report."""
+    """'Sales report' for sales_report (in the reader's language)."""
     try:
-        return registry.get(job_type).label
+        return _(registry.get(job_type).label)
     except UnknownJobType:
         return job_type.replace("_", " ").capitalize()
 
 
 def plain_date(text: Any) -> str:
-    """'2025-03-01' -> '1 Mar 2025' (other text unchanged)."""
+    """'2025-03-01' -> '1 Mar 2025' (other text unchanged), in the reader's language."""
     try:
         day = date.fromisoformat(str(text))
     except ValueError:
         return str(text)
-    return f"{day.day} {day:%b %Y}"
+    return format_date(day, "d MMM y")
+
+
+def _choice(name: str, value: Any) -> str:
+    """An order status or region in words: 'Paid', 'North'."""
+    key = str(value).lower()
+    if name == "status" and key == "cancelled":
+        return pgettext("order status", "Cancelled")
+    words = (ORDER_STATUSES if name == "status" else REGIONS).get(key)
+    return _(words) if words else str(value).capitalize()
 
 
 def plain_value(name: str, value: Any) -> str:
@@ -58,26 +84,31 @@ def plain_value(name: str, value: Any) -> str:
     if name.startswith("date_"):
         return plain_date(value)
     if name == "format":
-        return FORMATS.get(str(value), str(value))
+        return _(FORMATS[str(value)]) if str(value) in FORMATS else str(value)
     if name in ("status", "region"):
-        return str(value).capitalize() if value else "Any"
+        return _choice(name, value) if value else _("Any")
     if name == "duration":
-        return f"{float(value):g} seconds"
+        return _("%(seconds)s seconds", seconds=f"{float(value):g}")
     if name == "mode":
-        return MODES.get(str(value), str(value))
+        return _(MODES[str(value)]) if str(value) in MODES else str(value)
     if name == "kind":
-        return KINDS.get(str(value), str(value))
+        return _(KINDS[str(value)]) if str(value) in KINDS else str(value)
     if name in ("date", "date_from", "date_to"):
         return plain_date(value)
+    if name == "language":
+        return _(LANGUAGES[str(value)]) if str(value) in LANGUAGES else str(value)
     if name == "audience":
-        return AUDIENCES.get(str(value), str(value))
+        return _(AUDIENCES[str(value)]) if str(value) in AUDIENCES else str(value)
     if name == "channels" and isinstance(value, list):
-        return ", ".join(CHANNELS.get(str(c), str(c)) for c in value)
+        return _(", ").join(_(CHANNELS[str(c)]) if c in CHANNELS else str(c) for c in value)
     if name == "orders" and isinstance(value, list):
-        shown = ", ".join(str(n) for n in value[:5])
-        return shown + (f" and {len(value) - 5:,} more" if len(value) > 5 else "")
+        shown = _(", ").join(str(n) for n in value[:5])
+        if len(value) <= 5:
+            return shown
+        more = format_decimal(len(value) - 5)
+        return _("%(orders)s and %(count)s more", orders=shown, count=more)
     if name == "recipients":
-        return f"{int(value):,}"
+        return format_decimal(int(value))
     if name == "size_bytes":
         from webapp.templating import file_size
 
@@ -88,9 +119,10 @@ def plain_value(name: str, value: Any) -> str:
 def describe_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """[(label, value)] for every parameter, in the order they were given."""
     return [
-        (PARAM_LABELS.get(name, name.replace("_", " ").capitalize()), plain_value(name, value))
+        (_(PARAM_LABELS[name]) if name in PARAM_LABELS else name.replace("_", " ").capitalize(),
+         plain_value(name, value))
         for name, value in params.items()
-    ]
+    ]  # fmt: skip
 
 
 def summary(params: Mapping[str, Any]) -> str:
@@ -99,10 +131,12 @@ def summary(params: Mapping[str, Any]) -> str:
     if params.get("date"):
         parts.append(plain_date(params["date"]))
     if isinstance(params.get("orders"), list):
-        parts.append(f"{len(params['orders']):,} order{'' if len(params['orders']) == 1 else 's'}")
+        count = len(params["orders"])
+        parts.append(ngettext("%(num)s order", "%(num)s orders", count, num=format_decimal(count)))
     if "date_from" in params and "date_to" in params:
-        parts.append(f"{plain_date(params['date_from'])} to {plain_date(params['date_to'])}")
-    parts += [str(params[name]).capitalize() for name in ("status", "region") if params.get(name)]
+        parts.append(_("%(start)s to %(end)s", start=plain_date(params["date_from"]),
+                       end=plain_date(params["date_to"])))  # fmt: skip
+    parts += [_choice(name, params[name]) for name in ("status", "region") if params.get(name)]
     parts += [plain_value(name, params[name]) for name in ("kind", "file_name", "mode")
               if params.get(name)]  # fmt: skip
     if "format" in params and "file_name" not in params:  # a file's name says its format

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-# code: (title shown to users, what it means)
+from webapp.i18n import N_
+
+# code: (title shown to users, what it means), in English: the pages translate them where
+# they show them (the API's documents keep the English).
 ERROR_CODES: dict[str, tuple[str, str]] = {
     "E7000": (
-        "Unexpected error",
-        "The job raised an error it did not expect; admins see the traceback.",
+        N_("Unexpected error"),
+        N_("The job raised an error it did not expect; admins see the traceback."),
     ),
-    "E7002": ("Took too long", "An attempt ran past the job type's time limit."),
+    "E7002": (N_("Took too long"), N_("An attempt ran past the job type's time limit.")),
     "E7003": (
-        "Worker lost",
-        "The worker running the job stopped (killed or crashed) on every attempt.",
+        N_("Worker lost"),
+        N_("The worker running the job stopped (killed or crashed) on every attempt."),
     ),
-    "E7005": ("Report generation failed", "The report or export could not be produced."),
-    "E7006": ("Not enough data", "There is no data for the requested period or filters."),
-    "E7007": ("Invalid parameters", "The stored parameters are no longer valid for this job type."),
+    "E7005": (N_("Report generation failed"), N_("The report or export could not be produced.")),
+    "E7006": (N_("Not enough data"), N_("There is no data for the requested period or filters.")),
+    "E7007": (
+        N_("Invalid parameters"),
+        N_("The stored parameters are no longer valid for this job type."),
+    ),
     "E7008": (
-        "File could not be imported",
-        "The uploaded file is no longer kept, or could not be read as the kind of file chosen.",
+        N_("File could not be imported"),
+        N_("The uploaded file is no longer kept, or could not be read as the kind of file chosen."),
     ),
 }
 UNEXPECTED, TIMEOUT, WORKER_LOST, GENERATION_FAILED, NO_DATA, INVALID_PARAMS, IMPORT_FILE = (

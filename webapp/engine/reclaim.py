@@ -14,9 +14,10 @@ from webapp.engine.clock import db_time
 from webapp.engine.errors import WORKER_LOST
 from webapp.engine.transitions import Ended, end_attempt, event, new_message_id
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.job import CANCELLED, FINAL_STATUSES, PENDING, PROCESSING, Job
 
-LOST = "The worker running this job stopped without finishing it."
+LOST = N_("The worker running this job stopped without finishing it.")
 
 
 def lease_ran_out() -> Any:
@@ -38,7 +39,7 @@ def release(job_id: str, which: Any, why: str) -> Ended | None:
     with db.engine.begin() as conn:
         outcome = end_attempt(
             conn, (Job.id == job_id) & which, code=WORKER_LOST, message=LOST, details=why,
-            retry_in=0, retry_message="Worker lost; queued again",
+            retry_in=0, retry_message=N_("Worker lost; queued again"),
         )  # fmt: skip
         if outcome is not None:
             kind = {PENDING: "attempt_failed", CANCELLED: "cancelled"}.get(outcome.status, "failed")
@@ -76,5 +77,5 @@ def mark_purged(job_id: str) -> bool:
             .values(purged_at=db_time(), updated_at=db_time())
         )
         if done.rowcount == 1:
-            event(conn, job_id, "expired", 0, "Result removed after its time to live")
+            event(conn, job_id, "expired", 0, N_("Result removed after its time to live"))
         return done.rowcount == 1

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from webapp.engine.clock import db_time
 from webapp.engine.transitions import event, new_message_id
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.job import CANCELLED, FAILED, PENDING, PROCESSING, Job
 
 
@@ -23,20 +24,20 @@ def cancel(job_id: str) -> str | None:
                 status=CANCELLED,
                 cancel_requested=True,
                 cancelled_at=db_time(),
-                message="Cancelled",
+                message=N_("Cancelled"),
                 updated_at=db_time(),
             )
         )
         if done.rowcount == 1:
-            event(conn, job_id, "cancelled", 0, "Cancelled before it started")
+            event(conn, job_id, "cancelled", 0, N_("Cancelled before it started"))
             return "cancelled"
         done = conn.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == PROCESSING, Job.cancel_requested.is_(False))
-            .values(cancel_requested=True, message="Cancelling…", updated_at=db_time())
+            .values(cancel_requested=True, message=N_("Cancelling…"), updated_at=db_time())
         )
         if done.rowcount == 1:
-            event(conn, job_id, "cancel_requested", 0, "Cancel requested")
+            event(conn, job_id, "cancel_requested", 0, N_("Cancel requested"))
             return "requested"
         status = conn.scalar(select(Job.status).where(Job.id == job_id))
         return "requested" if status == PROCESSING else None
@@ -61,14 +62,14 @@ def retry_failed(job_id: str, extra_attempts: int) -> str | None:
                 discarded_at=None,
                 cancel_requested=False,
                 message_id=message_id,
-                message="Queued again",
+                message=N_("Queued again"),
                 progress=0,
                 updated_at=db_time(),
             )
         )
         if done.rowcount != 1:
             return None
-        event(conn, job_id, "retried", 0, "Queued again by hand")
+        event(conn, job_id, "retried", 0, N_("Queued again by hand"))
         return message_id
 
 
@@ -85,5 +86,5 @@ def discard(job_id: str) -> bool:
         )
         if done.rowcount != 1:
             return False
-        event(conn, job_id, "discarded", 0, "Discarded from the failed list")
+        event(conn, job_id, "discarded", 0, N_("Discarded from the failed list"))
         return True

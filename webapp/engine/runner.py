@@ -22,6 +22,7 @@ from webapp.engine.storage import (
     remove_attempt_files,
     remove_job_files,
 )
+from webapp.i18n import N_
 from webapp.models.job import CANCELLED, FAILED, PENDING
 
 log = logging.getLogger("tamam.jobs")
@@ -198,7 +199,12 @@ def _describe(exc: BaseException, jt: JobType) -> tuple[str, str, str, bool]:
     if isinstance(exc, JobError):
         return exc.code, exc.message, exc.details, exc.retry
     if isinstance(exc, TimeLimitExceeded):
-        return TIMEOUT, f"The attempt ran past the {jt.time_limit} s time limit.", "", True
+        return (
+            TIMEOUT,
+            N_("The attempt ran past the %(seconds)s s time limit.") % {"seconds": jt.time_limit},
+            "",
+            True,
+        )
     title = "Report generation failed" if jt.error_code == GENERATION_FAILED else "Unexpected error"
     return jt.error_code, title, f"{type(exc).__name__}: {exc}"[:2000], True
 
@@ -241,7 +247,7 @@ def _hand_back(attempt: _Attempt) -> None:
     job_id, number = attempt.job_id, attempt.number
     try:
         outcome = transitions.hand_back(
-            job_id, attempt.token, number, "It ended before recording how (see the worker log)."
+            job_id, attempt.token, number, N_("It ended before recording how (see the worker log).")
         )
     except Exception:  # the database may be what failed: the lease, no longer renewed, expires
         log.exception("Job %s: attempt %d could not be handed back; recovery will", job_id, number)

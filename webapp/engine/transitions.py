@@ -20,6 +20,7 @@ from sqlalchemy import Connection, case, false, insert, select, update
 from webapp.engine.clock import database_now, db_time
 from webapp.engine.errors import UNEXPECTED
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.job import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, Job, JobEvent
 
 
@@ -71,7 +72,7 @@ def holds(job_id: str, token: str, attempt: int) -> Any:
 
 
 def _cancelled_values() -> dict[str, Any]:
-    return dict(status=CANCELLED, cancelled_at=db_time(), message="Cancelled")
+    return dict(status=CANCELLED, cancelled_at=db_time(), message=N_("Cancelled"))
 
 
 def _released_values() -> dict[str, Any]:
@@ -87,7 +88,7 @@ def _claimed_values(token: str) -> dict[str, Any]:
         worker_id=token,
         lease_expires_at=db_time(lease_seconds()),
         progress=0,
-        message="Starting",
+        message=N_("Starting"),
         updated_at=db_time(),
     )
 
@@ -113,7 +114,13 @@ def claim_in(conn: Connection, which: Any, token: str) -> dict[str, Any] | None:
     )
     if row is None:
         return None
-    event(conn, row["id"], "started", row["attempts"], f"Attempt {row['attempts']} started")
+    event(
+        conn,
+        row["id"],
+        "started",
+        row["attempts"],
+        N_("Attempt %(attempt)s started") % {"attempt": row["attempts"]},
+    )
     return dict(row)
 
 
@@ -142,7 +149,7 @@ def settle_unclaimed(job_id: str) -> Unclaimed:
             .values(**_cancelled_values(), updated_at=db_time())
         )
         if cancelled.rowcount == 1:
-            event(conn, job_id, "cancelled", 0, "Cancelled before it started")
+            event(conn, job_id, "cancelled", 0, N_("Cancelled before it started"))
             return Unclaimed("cancelled")
         row = conn.execute(
             select(Job.type, Job.message_id, Job.available_at).where(
@@ -188,7 +195,7 @@ def is_cancel_requested(job_id: str) -> bool:
 
 
 def complete(job_id: str, token: str, attempt: int, result: dict[str, Any] | None,
-             ttl_seconds: int, message: str = "Done") -> bool:  # fmt: skip
+             ttl_seconds: int, message: str = N_("Done")) -> bool:  # fmt: skip
     """processing -> completed, unless a cancel was requested or the claim was lost."""
     with db.engine.begin() as conn:
         done = conn.execute(
@@ -223,8 +230,9 @@ def cancel_running(job_id: str, token: str, attempt: int, detail: str = "",
             .values(**_cancelled_values(), **_released_values(), **extra)
         )
         if done.rowcount == 1:
-            words = "Stopped at the owner's request"
-            event(conn, job_id, "cancelled", attempt, f"{words}: {detail}" if detail else words)
+            words = (N_("Stopped at the owner's request: %(detail)s") % {"detail": detail}
+                     if detail else N_("Stopped at the owner's request"))  # fmt: skip
+            event(conn, job_id, "cancelled", attempt, words)
         return done.rowcount == 1
 
 
@@ -262,7 +270,9 @@ def end_attempt(
         .where(where)
         .values(
             status=status,
-            message=case((asked, "Cancelled"), (retry, retry_message[:255]), else_="Failed"),
+            message=case(
+                (asked, N_("Cancelled")), (retry, retry_message[:255]), else_=N_("Failed")
+            ),
             cancelled_at=case((asked, db_time()), else_=Job.cancelled_at),
             failed_at=case((asked, Job.failed_at), (retry, Job.failed_at), else_=db_time()),
             available_at=case((retry, db_time(retry_in or 0)), else_=Job.available_at),
@@ -288,10 +298,11 @@ def fail_attempt(job_id: str, token: str, attempt: int, *, code: str, message: s
         outcome = end_attempt(
             conn, holds(job_id, token, attempt), code=code, message=message, details=details,
             traceback=traceback, retry_in=retry_in,
-            retry_message=f"Attempt {attempt} failed ({code}); retrying",
+            retry_message=N_("Attempt %(attempt)s failed (%(code)s); retrying")
+            % {"attempt": attempt, "code": code},
         )  # fmt: skip
         if outcome is not None and outcome.status == CANCELLED:
-            event(conn, job_id, "cancelled", attempt, "Stopped at the owner's request")
+            event(conn, job_id, "cancelled", attempt, N_("Stopped at the owner's request"))
         elif outcome is not None:
             kind = "attempt_failed" if outcome.status == PENDING else "failed"
             event(conn, job_id, kind, attempt, message, code)
@@ -306,8 +317,10 @@ def hand_back(job_id: str, token: str, attempt: int, reason: str) -> Ended | Non
     with db.engine.begin() as conn:
         outcome = end_attempt(
             conn, holds(job_id, token, attempt), code=UNEXPECTED,
-            message="The attempt stopped without recording how it ended.", details=reason,
-            retry_in=0, retry_message=f"Attempt {attempt} stopped early; queued again",
+            message=N_("The attempt stopped without recording how it ended."), details=reason,
+            retry_in=0,
+            retry_message=N_("Attempt %(attempt)s stopped early; queued again")
+            % {"attempt": attempt},
         )  # fmt: skip
         if outcome is not None:
             kind = {PENDING: "attempt_failed", FAILED: "failed"}.get(outcome.status, "cancelled")

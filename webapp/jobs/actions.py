@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import update
 from werkzeug.wrappers import Response
 
@@ -14,6 +16,7 @@ from webapp.engine.errors import JobStateError, ParamError
 from webapp.engine.links import file_name_of, result_file, signed_download_url
 from webapp.extensions import db
 from webapp.jobs import bp
+from webapp.jobs.present import isolate, status_word
 from webapp.jobs.routes import htmx_target, live_context, load_job, page_response
 from webapp.models.job import COMPLETED, Job
 from webapp.monitoring import audit
@@ -37,11 +40,12 @@ def cancel(job_id: str) -> Response:
     if htmx_target("job-live"):
         return page_response(render_template("jobs/_job_live.html", **live_context(job)))
     if outcome == "cancelled":
-        flash("The job is cancelled.", "success")
+        flash(_("The job is cancelled."), "success")
     elif outcome == "requested":
-        flash("Cancelling: the job stops at its next step.", "info")
+        flash(_("Cancelling: the job stops at its next step."), "info")
     else:
-        flash(f"The job is already {job.status}; there was nothing to cancel.", "warning")
+        flash(_("The job is already %(status)s; there was nothing to cancel.",
+                status=status_word(job.status).lower()), "warning")  # fmt: skip
     return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
 
 
@@ -55,21 +59,33 @@ def run_again(job_id: str) -> Response:
     job = load_job(job_id)
     run_as = request.form.get("run_as", "owner")
     if run_as not in RUN_AS:
-        abort(400, description="run_as must be 'owner' or 'me'.")
+        abort(400, description=_("run_as must be 'owner' or 'me'."))
     user = job.user if current_user.is_admin and run_as == "owner" else current_user
     if user.disabled:
-        flash(f"{user.email} is disabled: run the job again as yourself.", "error")
+        flash(
+            Markup(
+                _(
+                    "%(email)s is disabled: run the job again as yourself.",
+                    email=isolate(user.email),
+                )
+            ),
+            "error",
+        )
         return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
     try:
         fresh = service.run_again(user, job)
     except ParamError as exc:
-        flash(f"This job can't run again as it was: {exc.message}", "error")
+        flash(_("This job can't run again as it was: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
     if job.user_id != current_user.id:  # an admin, on someone else's job
         audit.record(current_user, "run_again", "job", job.id, f"As {user.email}: job {fresh.id}")
     # Says what was done, not the new job's state, so it stays true once the job ends.
-    owner = "" if user.id == current_user.id else f" for {user.email}"
-    flash(f"A new {type_label(fresh.type).lower()}{owner}, with the same parameters.", "success")
+    label = type_label(fresh.type).lower()
+    if user.id == current_user.id:
+        flash(_("A new %(job)s, with the same parameters.", job=label), "success")
+    else:
+        flash(Markup(_("A new %(job)s for %(email)s, with the same parameters.", job=escape(label),
+                       email=isolate(user.email))), "success")  # fmt: skip
     return redirect(url_for("jobs.show", job_id=fresh.id), SEE_OTHER)
 
 
@@ -78,7 +94,7 @@ def fresh_link(job_id: str) -> Response | tuple[str, int]:
     """A new signed link for the job's file: the download starts at once."""
     job = load_job(job_id)
     if job.status != COMPLETED or file_name_of(job) is None:
-        flash("This job has no file to download.", "warning")
+        flash(_("This job has no file to download."), "warning")
         return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
     if result_file(job) is None:
         return render_template("downloads/result_expired.html", job=job), 410
@@ -90,7 +106,7 @@ def rename(job_id: str) -> Response:
     """The owner names the job (or clears its name) to tell it apart in the list."""
     job = load_job(job_id)
     if job.user_id != current_user.id:
-        abort(403, description="Only the job's owner can name it.")
+        abort(403, description=_("Only the job's owner can name it."))
     try:
         label = service.clean_name(request.form.get("name", ""))
     except ParamError as exc:
@@ -100,5 +116,8 @@ def rename(job_id: str) -> Response:
         update(Job).where(Job.id == job.id).values(name=label, updated_at=db_time())
     )  # only these two columns: a running attempt's own updates are untouched
     db.session.commit()
-    flash(f"Named “{label}”." if label else "The name is cleared.", "success")
+    named = (
+        Markup(_("Named “%(name)s”.", name=isolate(label))) if label else _("The name is cleared.")
+    )
+    flash(named, "success")
     return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)

@@ -7,22 +7,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from webapp.engine.describe import describe_params, summary, type_label
 from webapp.engine.errors import ERROR_CODES, GENERATION_FAILED, UNEXPECTED
 from webapp.engine.links import download_url_if_available, file_name_of, result_expired
 from webapp.engine.serialize import error_document
+from webapp.i18n import N_, current_language, text_direction
+from webapp.jobs.messages import say, show
 from webapp.models.job import FAILED, Job, JobEvent
 from webapp.models.types import utcnow
 from webapp.templating import exact_words, time_element
 
 # Codes whose details are a raw exception: shown to admins only.
 RAW_DETAILS = {UNEXPECTED, GENERATION_FAILED}
+# In English, as webapp/jobs/messages.py knows them: a line is translated once it is built.
 EVENT_TITLES = {
     "created": "Requested",
-    "started": "Attempt {attempt} started",
-    "attempt_failed": "Attempt {attempt} failed",
+    "started": "Attempt %(attempt)s started",
+    "attempt_failed": "Attempt %(attempt)s failed",
     "completed": "Finished",
     "failed": "Failed",
     "cancel_requested": "Cancel requested",
@@ -34,22 +39,63 @@ EVENT_TITLES = {
 # "Finished: Done"): left out.
 EMPTY_DETAILS = {"queued", "done"}
 # What the tab title says for each status (processing shows its percentage instead).
-TAB_WORDS = {"pending": "Waiting", "completed": "Completed", "failed": "Failed",
-             "cancelled": "Cancelled"}  # fmt: skip
+TAB_WORDS = {"pending": N_("Waiting"), "completed": N_("Completed"), "failed": N_("Failed"),
+             "cancelled": N_("Cancelled")}  # fmt: skip
+# A status as its badge says it.
+STATUS_WORDS = {"pending": N_("Pending"), "processing": N_("Processing"),
+                "completed": N_("Completed"), "failed": N_("Failed"),
+                "cancelled": N_("Cancelled")}  # fmt: skip
+
+
+def status_word(status: str) -> str:
+    """'Pending', 'Completed'... in the page's language (the badge, the filter's choices)."""
+    word = STATUS_WORDS.get(status)
+    return _(word) if word else status.capitalize()
+
+
+def isolate(value: object) -> Markup:
+    """User data or a code inside <bdi> on a right-to-left page, so it keeps its own direction;
+    on a left-to-right page as it is (the English pages' markup is unchanged)."""
+    if text_direction() == "rtl":
+        return Markup("<bdi>%s</bdi>") % value
+    return escape(value)
+
+
+# What an admin did to a job, as the audit log records it (webapp/monitoring/audit.py).
+AUDIT_ACTIONS = {"cancel": N_("Cancel"), "run_again": N_("Run again"), "retry": N_("Retry"),
+                 "discard": N_("Discard")}  # fmt: skip
+
+
+def audit_action(action: str) -> str:
+    """'Run again' for run_again, in the page's language."""
+    words = AUDIT_ACTIONS.get(action)
+    return _(words) if words else action.replace("_", " ").capitalize()
+
+
+def error_title(code: str | None) -> str:
+    """An error code's title in the page's language ('' for an unknown code)."""
+    title = ERROR_CODES.get(code or "", ("", ""))[0]
+    return _(title) if title else ""
+
+
+def error_meaning(code: str | None) -> str:
+    """What an error code means and what to do, in the page's language."""
+    meaning = ERROR_CODES.get(code or "", ("", ""))[1]
+    return _(meaning) if meaning else ""
 
 
 def eta_words(moment: datetime, now: datetime | None = None) -> str:
     """'about 2 minutes left', 'less than a minute left', 'any moment now'."""
     seconds = (moment - (now or utcnow())).total_seconds()
     if seconds <= 5:
-        return "any moment now"
+        return _("any moment now")
     if seconds < 60:
-        return "less than a minute left"
+        return _("less than a minute left")
     if seconds < 3600:
         minutes = round(seconds / 60)
-        return f"about {minutes} minute{'' if minutes == 1 else 's'} left"
+        return ngettext("about %(num)s minute left", "about %(num)s minutes left", minutes)
     hours = round(seconds / 3600)
-    return f"about {hours} hour{'' if hours == 1 else 's'} left"
+    return ngettext("about %(num)s hour left", "about %(num)s hours left", hours)
 
 
 def eta_tag(moment: datetime | None) -> Markup:
@@ -63,15 +109,17 @@ def duration_words(seconds: float) -> str:
     """'8 s', '2 min 5 s', '1 h 20 min', '3 d 4 h': a duration at a glance."""
     whole = max(0, int(seconds))
     if whole < 60:
-        return f"{whole} s"
+        return _("%(s)s s", s=whole)
     minutes, secs = divmod(whole, 60)
     if minutes < 60:
-        return f"{minutes} min {secs} s" if secs and minutes < 10 else f"{minutes} min"
+        if secs and minutes < 10:
+            return _("%(min)s min %(s)s s", min=minutes, s=secs)
+        return _("%(min)s min", min=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return _("%(h)s h %(min)s min", h=hours, min=minutes) if minutes else _("%(h)s h", h=hours)
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return _("%(d)s d %(h)s h", d=days, h=hours) if hours else _("%(d)s d", d=days)
 
 
 def clock_tag(moment: datetime | None) -> Markup:
@@ -83,7 +131,8 @@ def clock_tag(moment: datetime | None) -> Markup:
     return Markup(
         f'<time class="clock" datetime="{escape(iso)}" title="{escape(exact_words(at))}">'
         f'<span class="clock-time">{at:%H:%M}</span> '
-        f'<small class="clock-day">{at.day} {at:%b %Y}, UTC</small></time>'
+        f'<small class="clock-day">{escape(_("%(day)s, UTC", day=format_date(at, "d MMM y")))}'
+        "</small></time>"
     )
 
 
@@ -116,8 +165,8 @@ class TimelineEntry:
 
     at: datetime
     kind: str
-    title: str
-    detail: str = ""
+    title: Markup
+    detail: Markup = field(default_factory=Markup)
     code: str | None = None
     code_title: str = ""
 
@@ -142,17 +191,18 @@ def timeline(events: list[JobEvent]) -> list[TimelineEntry]:
     for event in events:
         kind_title = EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize())
         title, detail = title_and_detail(
-            kind_title.format(attempt=event.attempt), event.detail or ""
-        )
+            kind_title % {"attempt": event.attempt} if "%(" in kind_title else kind_title,
+            event.detail or "",
+        )  # in English, as stored: then each part in the page's language
         code = event.error_code
         entries.append(
             TimelineEntry(
                 at=event.at,
                 kind=event.kind,
-                title=title,
-                detail=detail,
+                title=show(title),
+                detail=show(detail),
                 code=code,
-                code_title=ERROR_CODES.get(code, ("", ""))[0] if code else "",
+                code_title=error_title(code),
             )
         )
     return entries
@@ -201,11 +251,15 @@ class JobView:
         job = self.job
         if job.is_active:
             start = self.since or job.created_at
-            verb = "Running" if job.status == "processing" else "Waiting"
-            return f"{verb} {duration_words(((now or utcnow()) - start).total_seconds())}"
+            words = duration_words(((now or utcnow()) - start).total_seconds())
+            if job.status == "processing":
+                return _("Running %(duration)s", duration=words)
+            return _("Waiting %(duration)s", duration=words)
         end = job.completed_at or job.failed_at or job.cancelled_at or job.updated_at
         words = duration_words((end - job.created_at).total_seconds())
-        return f"Took {words}" if job.status == "completed" else f"Ended after {words}"
+        if job.status == "completed":
+            return _("Took %(duration)s", duration=words)
+        return _("Ended after %(duration)s", duration=words)
 
     @property
     def note(self) -> str:
@@ -215,18 +269,40 @@ class JobView:
         request is said once, by the status line or the row's result cell.
         """
         job = self.job
-        return (job.message or "") if job.is_active and not job.cancel_requested else ""
+        return say(job.message) if job.is_active and not job.cancel_requested else ""
+
+    @property
+    def note_html(self) -> Markup:
+        """The note as HTML: names in <bdi>, a message no catalog knows marked as data."""
+        job = self.job
+        return show(job.message) if job.is_active and not job.cancel_requested else Markup("")
+
+    @staticmethod
+    def place_words(position: int) -> str:
+        """'2nd in line' (in English; in Arabic, the number and the words)."""
+        ordinal = str(position)
+        if current_language() == "en":
+            tens = position % 100 in (11, 12, 13)
+            suffix = "th" if tens else {1: "st", 2: "nd", 3: "rd"}.get(position % 10, "th")
+            ordinal = f"{position}{suffix}"
+        return _("%(ordinal)s in line", ordinal=ordinal)
+
+    @property
+    def status_word(self) -> str:
+        """The job's status as its badge says it."""
+        return status_word(self.job.status)
 
     @property
     def tab_title(self) -> str:
         """The browser tab's title: '45 % · Sales report', 'Completed · Sales report'."""
         job = self.job
         if job.is_active and job.cancel_requested:
-            words = "Stopping"
+            words = _("Stopping")
         elif job.status == "processing":
-            words = f"{job.progress} %"
+            words = _("%(percent)s %%", percent=job.progress)
         else:
-            words = TAB_WORDS.get(job.status, job.status.capitalize())
+            word = TAB_WORDS.get(job.status)
+            words = _(word) if word else job.status.capitalize()
         return f"{words} · {self.label}"
 
     @property
@@ -236,10 +312,13 @@ class JobView:
         if job.is_active:
             return ""
         if job.status == "completed":
-            ready = ": the file is ready to download" if self.download_url else ""
-            return f"{self.label} completed{ready}."
+            if self.download_url:
+                return _("%(job)s completed: the file is ready to download.", job=self.label)
+            return _("%(job)s completed.", job=self.label)
         if job.status == FAILED and self.error:
-            return f"{self.label} failed: {self.error['title']}."
+            return _("%(job)s failed: %(error)s.", job=self.label, error=self.error["title"])
+        if job.status == "cancelled":
+            return _("%(job)s cancelled.", job=self.label)
         return f"{self.label} {job.status}."
 
 
@@ -250,6 +329,12 @@ def job_view(job: Job, *, admin: bool = False) -> JobView:
         error = error_document(job, include_traceback=admin)
         if not admin and error["code"] in RAW_DETAILS:
             error["details"] = ""
+        # The page's words: the title and its meaning translated, the stored message shown as
+        # the catalog knows it (the API's document keeps the English).
+        said_by_title = error["message"] == error["title"]  # both in English, as stored
+        error["title"] = error_title(error["code"]) or _("Error")
+        error["meaning"] = error_meaning(error["code"])
+        error["message_html"] = Markup("") if said_by_title else show(error["message"])
     return JobView(
         job=job,
         label=type_label(job.type),

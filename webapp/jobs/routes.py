@@ -18,13 +18,17 @@ from webapp.engine.service import NAME_MAX, get_job_for, visible_jobs
 from webapp.extensions import db
 from webapp.jobs import bp
 from webapp.jobs.listing import PAGE_SIZE, SEARCH_MAX, Cursor, JobFilters, list_jobs
+from webapp.jobs.messages import figure_label
 from webapp.jobs.present import (
     VERSION_COLUMNS,
+    audit_action,
     clock_tag,
     eta_tag,
     eta_words,
+    isolate,
     job_view,
     row_version,
+    status_word,
     timeline,
 )
 from webapp.models.job import PENDING, STATUSES, Job
@@ -36,6 +40,10 @@ from webapp.query import list_arg
 
 bp.add_app_template_filter(eta_tag, "eta_tag")
 bp.add_app_template_filter(clock_tag, "clock_tag")
+bp.add_app_template_global(status_word, "status_word")
+bp.add_app_template_global(audit_action, "audit_action")
+bp.add_app_template_filter(isolate, "isolate")
+bp.add_app_template_global(figure_label, "figure_label")
 
 NO_CHANGE = 204  # htmx swaps nothing on 204: the page keeps what it shows
 VERSION = re.compile(r"[0-9a-f]{12}")
