@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.engine.clock import db_time
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.ops import Alert, JobMinute, MonitorMark
 from webapp.models.user import User
 from webapp.monitoring.status import OpsStatus, QueueStatus, backlog_threshold, ops_status
@@ -40,12 +41,13 @@ BACKLOG, WAIT, NO_WORKER, FAILURE_RATE, DEAD_LETTERS = (
     "failure_rate",
     "dead_letters",
 )
+# Stored and emailed in English; the pages translate them (webapp.ops.present.alert_title).
 TITLES = {
-    BACKLOG: "Queue backlog detected",
-    WAIT: "Long wait detected",
-    NO_WORKER: "No worker serves a queue with work",
-    FAILURE_RATE: "Many jobs are failing",
-    DEAD_LETTERS: "Dead letters are growing",
+    BACKLOG: N_("Queue backlog detected"),
+    WAIT: N_("Long wait detected"),
+    NO_WORKER: N_("No worker serves a queue with work"),
+    FAILURE_RATE: N_("Many jobs are failing"),
+    DEAD_LETTERS: N_("Dead letters are growing"),
 }
 
 

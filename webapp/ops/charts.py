@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
+
+from webapp.i18n import N_
 from webapp.monitoring.stats import Point
 from webapp.ops.present import seconds_words
 
@@ -23,12 +26,17 @@ LADDER = (
     (60, "1 min"), (600, "10 min"), (3600, "1 h"), (6 * 3600, "6 h"), (86400, "1 d"),
     (10 * 86400, "10 d"), (100 * 86400, "100 d"),
 )  # fmt: skip
+# Each rung's label in the reader's language: (pattern, the figure it holds).
+RUNG_WORDS = {
+    "ms": N_("%(ms)s ms"), "s": N_("%(s)s s"), "min": N_("%(m)s min"), "h": N_("%(h)s h"),
+    "d": N_("%(d)s d"),
+}  # fmt: skip
 # (attribute of Point, css class, legend): the four lines of the durations chart.
 SERIES = (
-    ("wait_p50", "line-wait", "Wait, median"),
-    ("wait_p95", "line-wait p95", "Wait, 95th percentile"),
-    ("run_p50", "line-run", "Runtime, median"),
-    ("run_p95", "line-run p95", "Runtime, 95th percentile"),
+    ("wait_p50", "line-wait", N_("Wait, median")),
+    ("wait_p95", "line-wait p95", N_("Wait, 95th percentile")),
+    ("run_p50", "line-run", N_("Runtime, median")),
+    ("run_p95", "line-run p95", N_("Runtime, 95th percentile")),
 )
 
 
@@ -111,20 +119,35 @@ def step_words(point: Point, step: timedelta) -> str:
     """A step's time span in UTC: '14:05' for a minute, '14:00 to 14:15' for a quarter hour."""
     start = point.start.astimezone(UTC)
     if step <= timedelta(minutes=1):
-        return f"{start:%H:%M} UTC"
-    return f"{start:%H:%M} to {start + step:%H:%M} UTC"
+        return _("%(time)s UTC", time=f"{start:%H:%M}")
+    return _("%(start)s to %(end)s UTC", start=f"{start:%H:%M}", end=f"{start + step:%H:%M}")
 
 
 def point_words(point: Point) -> str:
     """A step's figures in one line, as its title and the table say them."""
-    counts = f"{point.completed} completed, {point.failed} failed"
     if point.wait_p50 is None and point.run_p50 is None:
-        return counts
-    return (
-        f"{counts}; wait median {seconds_words(point.wait_p50)}, "
-        f"95th percentile {seconds_words(point.wait_p95)}; runtime median "
-        f"{seconds_words(point.run_p50)}, 95th percentile {seconds_words(point.run_p95)}"
+        return _(
+            "%(completed)s completed, %(failed)s failed",
+            completed=point.completed,
+            failed=point.failed,
+        )
+    return _(
+        "%(completed)s completed, %(failed)s failed; wait median %(wait50)s, 95th percentile"
+        " %(wait95)s; runtime median %(run50)s, 95th percentile %(run95)s",
+        completed=point.completed,
+        failed=point.failed,
+        wait50=seconds_words(point.wait_p50),
+        wait95=seconds_words(point.wait_p95),
+        run50=seconds_words(point.run_p50),
+        run95=seconds_words(point.run_p95),
     )
+
+
+def rung_words(label: str) -> str:
+    """A rung of the ladder ('10 ms', '6 h') in the reader's language."""
+    figure, unit = label.split(" ")
+    name = {"ms": "ms", "s": "s", "min": "m", "h": "h", "d": "d"}[unit]
+    return _(RUNG_WORDS[unit], **{name: figure})
 
 
 def _x_ticks(labels: Sequence[str]) -> list[tuple[float, str]]:
@@ -141,7 +164,9 @@ def _columns(points: Sequence[Point], step: timedelta) -> list[Column]:
             width=width,
             at=iso(point.start),
             until=iso(point.start + step) if step > timedelta(minutes=1) else "",
-            title=f"{step_words(point, step)}: {point_words(point)}",
+            title=_(
+                "%(when)s: %(figures)s", when=step_words(point, step), figures=point_words(point)
+            ),
         )
         for i, point in enumerate(points)
     ]
@@ -163,12 +188,21 @@ def counts_chart(
                 base -= height
                 column.bars.append(Bar(base, height, css))
     busiest = max((p.completed + p.failed for p in points), default=0)
-    unit = "minute" if step <= timedelta(minutes=1) else "quarter hour"
-    summary = (
-        f"{completed} completed and {failed} failed in all; the busiest {unit} had {busiest}."
-        if completed + failed
-        else "No job finished in this time."
-    )
+    by_minute = step <= timedelta(minutes=1)
+    if not completed + failed:
+        summary = _("No job finished in this time.")
+    elif by_minute:
+        summary = _(
+            "%(completed)s completed and %(failed)s failed in all; the busiest minute had"
+            " %(busiest)s.",
+            completed=completed, failed=failed, busiest=busiest,
+        )  # fmt: skip
+    else:
+        summary = _(
+            "%(completed)s completed and %(failed)s failed in all; the busiest quarter hour"
+            " had %(busiest)s.",
+            completed=completed, failed=failed, busiest=busiest,
+        )  # fmt: skip
     half = top / 2
     y_ticks = [(TOP + PLOT_H, "0"), (TOP, str(top))]
     if top >= 2 and half == int(half):
@@ -177,12 +211,12 @@ def counts_chart(
         id=chart_id,
         heading=heading,
         summary=summary,
-        y_label=f"jobs per {unit}",
+        y_label=_("jobs per minute") if by_minute else _("jobs per quarter hour"),
         x_ticks=_x_ticks(x_labels),
         y_ticks=y_ticks,
         columns=columns,
-        legend=[("bar-completed", "Completed"), ("bar-failed", "Failed")],
-        empty="" if completed + failed else "No job finished in this time",
+        legend=[("bar-completed", _("Completed")), ("bar-failed", _("Failed"))],
+        empty="" if completed + failed else _("No job finished in this time"),
     )
 
 
@@ -190,8 +224,8 @@ def _log_range(values: Sequence[float]) -> list[tuple[float, str]]:
     """The ladder's rungs that frame `values`: from one at or below the least to one at or
     above the most."""
     low, high = min(values), max(values)
-    first = max((i for i, (v, _) in enumerate(LADDER) if v <= low), default=0)
-    last = min((i for i, (v, _) in enumerate(LADDER) if v >= high), default=len(LADDER) - 1)
+    first = max((i for i, (v, _label) in enumerate(LADDER) if v <= low), default=0)
+    last = min((i for i, (v, _label) in enumerate(LADDER) if v >= high), default=len(LADDER) - 1)
     if last == first:
         last = min(len(LADDER) - 1, first + 1) if first < len(LADDER) - 1 else first
         first = last - 1
@@ -203,7 +237,10 @@ def durations_chart(
 ) -> Chart:
     """Median and 95th percentile wait and runtime per step, on a logarithmic axis."""
     values = [
-        v for p in points for name, _, _ in SERIES if (v := getattr(p, name)) is not None and v > 0
+        v
+        for p in points
+        for name, _css, _label in SERIES
+        if (v := getattr(p, name)) is not None and v > 0
     ]
     columns = _columns(points, step)
     rungs = _log_range(values) if values else [(0.1, "100 ms"), (1, "1 s"), (10, "10 s")]
@@ -230,24 +267,24 @@ def durations_chart(
             column.dots.append((y, css))
         if run:
             segments.append(" ".join(run))
-        lines.append(Line(css, label, [s for s in segments if " " in s]))
+        lines.append(Line(css, _(label), [s for s in segments if " " in s]))
     for column in columns:  # medians drawn last, over a 95th percentile at the same height
         column.dots.sort(key=lambda dot: "p95" not in dot[1])
     longest = max((p.run_p95 for p in points if p.run_p95 is not None), default=None)
     summary = (
-        f"The slowest runtime 95th percentile was {seconds_words(longest)}."
+        _("The slowest runtime 95th percentile was %(time)s.", time=seconds_words(longest))
         if values
-        else "No job finished in this time, so there are no durations."
+        else _("No job finished in this time, so there are no durations.")
     )
     return Chart(
         id=chart_id,
         heading=heading,
         summary=summary,
-        y_label="seconds, log scale",
+        y_label=_("seconds, log scale"),
         x_ticks=_x_ticks(x_labels),
-        y_ticks=[(y_of(value), words) for value, words in rungs],
+        y_ticks=[(y_of(value), rung_words(words)) for value, words in rungs],
         columns=columns,
         lines=lines,
-        legend=[(css, label) for _, css, label in SERIES],
-        empty="" if values else "No durations: no job finished in this time",
+        legend=[(css, _(label)) for _name, css, label in SERIES],
+        empty="" if values else _("No durations: no job finished in this time"),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.engine.describe import type_label
@@ -23,14 +24,11 @@ from webapp.extensions import db
 from webapp.models.job import Job, WorkerHeartbeat
 from webapp.models.ops import Alert
 from webapp.monitoring import stats
-from webapp.monitoring.alerts import TITLES
 from webapp.monitoring.status import QueueStatus, ops_status
 from webapp.ops.charts import Chart, counts_chart, durations_chart
-from webapp.ops.present import Estimate, clear_estimate, silence_words
+from webapp.ops.present import Estimate, alert_title, clear_estimate, silence_words
 
 HISTORY = 20  # alerts in the history list
-HOUR_LABELS = ("60 min ago", "45", "30", "15", "now")
-DAY_LABELS = ("24 h ago", "18", "12", "6", "now")
 
 
 @dataclass
@@ -91,8 +89,7 @@ def open_alerts() -> list[tuple[Alert, str]]:
     rows = db.session.scalars(
         select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.opened_at, Alert.id)
     ).all()
-    return [(alert, TITLES.get(alert.kind, alert.kind.replace("_", " ").capitalize()))
-            for alert in rows]  # fmt: skip
+    return [(alert, alert_title(alert.kind)) for alert in rows]
 
 
 def alert_history(limit: int = HISTORY) -> list[tuple[Alert, str]]:
@@ -100,8 +97,7 @@ def alert_history(limit: int = HISTORY) -> list[tuple[Alert, str]]:
     rows = db.session.scalars(
         select(Alert).order_by(Alert.opened_at.desc(), Alert.id.desc()).limit(limit)
     ).all()
-    return [(alert, TITLES.get(alert.kind, alert.kind.replace("_", " ").capitalize()))
-            for alert in rows]  # fmt: skip
+    return [(alert, alert_title(alert.kind)) for alert in rows]
 
 
 def running_jobs(beat: WorkerHeartbeat) -> list[RunningJob]:
@@ -160,23 +156,27 @@ class Period:
 
 
 def _period(key: str, heading: str, step: timedelta, points: Sequence[Any]) -> Period:
-    labels = HOUR_LABELS if key == "hour" else DAY_LABELS
-    unit = "minute" if key == "hour" else "quarter hour"
+    if key == "hour":
+        labels = (_("60 min ago"), "45", "30", "15", _("now"))
+        unit, per_unit = _("minute"), _("Finished jobs per minute")
+    else:
+        labels = (_("24 h ago"), "18", "12", "6", _("now"))
+        unit, per_unit = _("quarter hour"), _("Finished jobs per quarter hour")
     return Period(
         key=key,
         heading=heading,
         step_words=unit,
         points=points,
-        counts=counts_chart(f"chart-{key}-counts", f"Finished jobs per {unit}", points, step,
-                            labels),
-        durations=durations_chart(f"chart-{key}-durations", "Wait and runtime", points, step,
-                                  labels),
-    )  # fmt: skip
+        counts=counts_chart(f"chart-{key}-counts", per_unit, points, step, labels),
+        durations=durations_chart(
+            f"chart-{key}-durations", _("Wait and runtime"), points, step, labels
+        ),
+    )
 
 
 def chart_set() -> list[Period]:
     """The last hour by minute and the last day by quarter hour (at most 1,440 roll-up rows)."""
     return [
-        _period("hour", "Last hour, minute by minute", timedelta(minutes=1), stats.last_hour()),
-        _period("day", "Last day, by quarter hour", timedelta(minutes=15), stats.last_day()),
+        _period("hour", _("Last hour, minute by minute"), timedelta(minutes=1), stats.last_hour()),
+        _period("day", _("Last day, by quarter hour"), timedelta(minutes=15), stats.last_day()),
     ]

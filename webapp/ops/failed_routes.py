@@ -9,6 +9,8 @@ admin lands on that job's page, where its progress shows.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -30,6 +32,7 @@ from webapp.monitoring.failed import (
 )
 from webapp.monitoring.keyset import JOB_ID, Cursor
 from webapp.ops import bp
+from webapp.ops.present import outcome_words
 from webapp.query import BadQuery, choice_arg
 
 SEE_OTHER = 303
@@ -76,7 +79,7 @@ def _back() -> Response:
 
 
 def _flash_outcome(outcome: Outcome) -> None:
-    flash(outcome.words() + ".", "warning" if outcome.skipped else "success")
+    flash(outcome_words(outcome) + ".", "warning" if outcome.skipped else "success")
 
 
 @bp.post("/jobs/<job_id>/retry")
@@ -85,7 +88,7 @@ def retry_job(job_id: str) -> Response:
     job = _job_or_404(job_id)
     outcome = apply("retry", [job.id], current_user)
     if outcome.done:
-        flash("Queued again with the same id; this page follows it.", "success")
+        flash(_("Queued again with the same id; this page follows it."), "success")
         return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
     _flash_outcome(outcome)
     return _back()
@@ -97,7 +100,9 @@ def discard_job(job_id: str) -> Response:
     job = _job_or_404(job_id)
     outcome = apply("discard", [job.id], current_user)
     if outcome.done:
-        flash("Discarded: the job is off the failed list; its page and timeline stay.", "success")
+        flash(
+            _("Discarded: the job is off the failed list; its page and timeline stay."), "success"
+        )
     else:
         _flash_outcome(outcome)
     return _back()
@@ -113,7 +118,7 @@ def _job_or_404(job_id: str) -> Job:
 def _action() -> str:
     action = request.form.get("action", "")
     if action not in ACTIONS:
-        abort(400, description="action must be 'retry' or 'discard'.")
+        abort(400, description=_("action must be 'retry' or 'discard'."))
     return action
 
 
@@ -123,11 +128,11 @@ def failed_selected() -> Response:
     action = _action()
     ids = request.form.getlist("ids")
     if len(ids) > PAGE_SIZE:
-        abort(400, description=f"Select at most {PAGE_SIZE} jobs, one page.")
+        abort(400, description=_("Select at most %(n)s jobs, one page.", n=PAGE_SIZE))
     if any(not JOB_ID.fullmatch(job_id) for job_id in ids):
-        abort(400, description="ids must be job ids, as the list's checkboxes send them.")
+        abort(400, description=_("ids must be job ids, as the list's checkboxes send them."))
     if not ids:
-        flash("Tick the jobs to act on first.", "warning")
+        flash(_("Tick the jobs to act on first."), "warning")
         return _back()
     outcome = apply(action, ids, current_user, detail=f"{DONE_WORDS[action]} with a selection")
     _summary(action, "", f"{VERBS[action]} {len(ids)} selected: {outcome.words()}")
@@ -154,7 +159,19 @@ def failed_matching() -> Response:
     job = service.submit(current_user, "ops_bulk", params, name=name[: service.NAME_MAX])
     total = count_matching(failed_filter)
     _summary(action, job.id, f"{VERBS[action]} {what}: {total} jobs, as background job {job.id}")
-    flash(f"{VERBS[action]} of {total} jobs started; this page shows how far it is.", "info")
+    if action == "retry":
+        started = ngettext(
+            "Retry of %(num)s job started; this page shows how far it is.",
+            "Retry of %(num)s jobs started; this page shows how far it is.",
+            total,
+        )
+    else:
+        started = ngettext(
+            "Discard of %(num)s job started; this page shows how far it is.",
+            "Discard of %(num)s jobs started; this page shows how far it is.",
+            total,
+        )
+    flash(started, "info")
     return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
 
 

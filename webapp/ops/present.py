@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from markupsafe import Markup
 
-from webapp.jobs.present import duration_words
+from webapp.i18n import N_, current_language
+from webapp.monitoring.bulk import Outcome
 from webapp.monitoring.ping import GIVE_UP_SECONDS, PingResult
 from webapp.monitoring.status import QueueStatus
 
@@ -15,14 +19,39 @@ MIB = 1024 * 1024
 NONE = "—"
 
 
+def bdi(text: object) -> Markup:
+    """User data (a queue, a host, an email) isolated from the words around it (in Arabic:
+    English pages keep their markup as it was)."""
+    if current_language() == "en":
+        return Markup.escape(text)
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+def duration_words(seconds: float) -> str:
+    """'8 s', '2 min 5 s', '1 h 20 min', '3 d 4 h' (or in Arabic): a duration at a glance."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return _("%(s)s s", s=whole)
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        if secs and minutes < 10:
+            return _("%(m)s min %(s)s s", m=minutes, s=secs)
+        return _("%(m)s min", m=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _("%(h)s h %(m)s min", h=hours, m=minutes) if minutes else _("%(h)s h", h=hours)
+    days, hours = divmod(hours, 24)
+    return _("%(d)s d %(h)s h", d=days, h=hours) if hours else _("%(d)s d", d=days)
+
+
 def seconds_words(seconds: float | None) -> str:
     """A measured duration: '40 ms', '4.2 s', '2 min 5 s'; '—' when there is none."""
     if seconds is None:
         return NONE
     if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
+        return _("%(ms)s ms", ms=f"{seconds * 1000:.0f}")
     if seconds < 10:
-        return f"{seconds:.1f} s"
+        return _("%(s)s s", s=format_decimal(round(seconds, 1), format="0.0"))
     return duration_words(seconds)
 
 
@@ -31,12 +60,13 @@ def memory_words(size: int | None) -> str:
     if size is None:
         return NONE
     mib = size / MIB
-    return f"{mib:.1f} MiB" if mib < 10 else f"{mib:.0f} MiB"
+    figure = format_decimal(round(mib, 1), format="0.0") if mib < 10 else f"{mib:.0f}"
+    return _("%(n)s MiB", n=figure)
 
 
 def silence_words(now: datetime, last_seen: datetime) -> str:
     """How long a worker has been silent: 'no heartbeat for 42 s'."""
-    return f"no heartbeat for {duration_words((now - last_seen).total_seconds())}"
+    return _("no heartbeat for %(time)s", time=duration_words((now - last_seen).total_seconds()))
 
 
 def backlog_of(figures: QueueStatus) -> int:
@@ -60,17 +90,17 @@ def clear_estimate(figures: QueueStatus, mean_runtime: float | None, paused: boo
     """Backlog times mean runtime (last hour) over the live threads serving it, or why not."""
     backlog = backlog_of(figures)
     if backlog == 0:
-        return Estimate(0.0, "nothing waiting")
+        return Estimate(0.0, _("nothing waiting"))
     if paused:
-        return Estimate(None, "— paused")
+        return Estimate(None, _("— paused"))
     if figures.threads == 0:
-        return Estimate(None, "— no live worker thread serves it")
+        return Estimate(None, _("— no live worker thread serves it"))
     if mean_runtime is None:
-        return Estimate(None, "— no runtime history in the last hour")
+        return Estimate(None, _("— no runtime history in the last hour"))
     seconds = backlog * mean_runtime / figures.threads
     if seconds < 60:
-        return Estimate(seconds, "under a minute")
-    return Estimate(seconds, f"about {duration_words(seconds)}")
+        return Estimate(seconds, _("under a minute"))
+    return Estimate(seconds, _("about %(time)s", time=duration_words(seconds)))
 
 
 def sentence(text: str) -> str:
@@ -83,37 +113,267 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
-def resumed_words(queue: str, sent: int, batch: int) -> str:
+def resumed_words(queue: str, sent: int, batch: int) -> Markup:
     """The flash after a resume: how many waiting jobs were handed to the workers at once."""
+    name = bdi(queue)  # escaped: the words around it are ours
     if sent == 0:
-        return f"Queue {queue} resumed; no waiting job needed sending again."
-    more = " The rest follow within a minute." if sent >= batch else ""
-    return f"Queue {queue} resumed; {plural(sent, 'waiting job')} sent.{more}"
+        return Markup(
+            _("Queue %(queue)s resumed; no waiting job needed sending again.", queue=name)
+        )
+    if sent >= batch:
+        return Markup(
+            ngettext(
+                "Queue %(queue)s resumed; %(num)s waiting job sent. The rest follow within a"
+                " minute.",
+                "Queue %(queue)s resumed; %(num)s waiting jobs sent. The rest follow within a"
+                " minute.",
+                sent,
+                queue=name,
+            )
+        )
+    return Markup(
+        ngettext(
+            "Queue %(queue)s resumed; %(num)s waiting job sent.",
+            "Queue %(queue)s resumed; %(num)s waiting jobs sent.",
+            sent,
+            queue=name,
+        )
+    )
 
 
 def queue_button(verb: str, queue: str) -> Markup:
     """A button label that says the verb and, to screen readers, which queue: 'Pause exports'."""
-    return Markup('{} <span class="visually-hidden">queue {}</span>').format(verb, queue)
+    hidden = Markup(_("queue %(name)s", name=bdi(queue)))  # the name is escaped by bdi()
+    return Markup('{} <span class="visually-hidden">{}</span>').format(verb, hidden)
+
+
+def problem_words(figures: QueueStatus) -> list[str]:
+    """The queue's problems (webapp.monitoring.status) in the reader's language."""
+    said = []
+    for problem in figures.problems:
+        if problem.startswith("the oldest job has waited"):
+            waited = figures.oldest_pending_seconds or 0
+            said.append(_("The oldest job has waited %(n)s s", n=f"{waited:.0f}"))
+        elif problem.startswith("work is waiting"):
+            said.append(_("Work is waiting and no live worker serves this queue"))
+        elif problem.endswith(tuple("0123456789")) and "messages waiting, over" in problem:
+            over = problem.rsplit(" ", 1)[-1]
+            said.append(_("%(n)s messages waiting, over %(limit)s", n=figures.ready, limit=over))
+        else:
+            said.append(sentence(problem))
+    return said
 
 
 def ago_words(now: datetime, moment: datetime) -> str:
     """A recent moment as a measured age: '3 s ago', '2 min 5 s ago'."""
-    return f"{duration_words((now - moment).total_seconds())} ago"
+    return _("%(time)s ago", time=duration_words((now - moment).total_seconds()))
 
 
-def ping_words(answer: PingResult) -> str:
+def ping_words(answer: PingResult) -> Markup:
     """One queue's ping: 'answered in 4 ms by <worker>', 'waiting…' or 'no answer after 30 s'."""
     if answer.round_trip_ms is not None:
-        took = "under 1 ms" if answer.round_trip_ms < 1 else f"{answer.round_trip_ms:.0f} ms"
-        return f"answered in {took} by {answer.worker or 'a worker'}"
+        took = (
+            _("under 1 ms")
+            if answer.round_trip_ms < 1
+            else _("%(ms)s ms", ms=f"{answer.round_trip_ms:.0f}")
+        )
+        if answer.worker:
+            words = _("answered in %(time)s by %(worker)s", time=took, worker=bdi(answer.worker))
+            return Markup(words)  # the worker's name is escaped by bdi()
+        return Markup.escape(_("answered in %(time)s by a worker", time=took))
     if answer.state == "waiting":
-        return "waiting…"
-    return f"no answer after {GIVE_UP_SECONDS:.0f} s"
+        return Markup.escape(_("waiting…"))
+    return Markup.escape(_("no answer after %(n)s s", n=f"{GIVE_UP_SECONDS:.0f}"))
 
 
 def ping_summary(answers: list[PingResult]) -> str:
     """The whole ping in a sentence, said to screen readers when the last answer is in."""
     answered = sum(1 for a in answers if a.state == "answered")
     silent = sum(1 for a in answers if a.state == "no answer")
-    words = f"Ping: {answered} of {plural(len(answers), 'queue')} answered"
-    return f"{words}; {silent} gave no answer." if silent else f"{words}."
+    if silent:
+        return ngettext(
+            "Ping: %(answered)s of %(num)s queue answered; %(silent)s gave no answer.",
+            "Ping: %(answered)s of %(num)s queues answered; %(silent)s gave no answer.",
+            len(answers),
+            answered=answered,
+            silent=silent,
+        )
+    return ngettext(
+        "Ping: %(answered)s of %(num)s queue answered.",
+        "Ping: %(answered)s of %(num)s queues answered.",
+        len(answers),
+        answered=answered,
+    )
+
+
+def alert_title(kind: str) -> str:
+    """An alert's title in the reader's language (stored and emailed in English)."""
+    from webapp.monitoring.alerts import TITLES
+
+    title = TITLES.get(kind)
+    return _(title) if title else kind.replace("_", " ").capitalize()
+
+
+# The alerts' figures as webapp.monitoring.alerts.conditions writes them, per kind.
+_ALERT_TEXTS = {
+    "backlog": re.compile(
+        r"(?P<size>\d+) messages waiting in (?P<queue>\S+) \(threshold (?P<limit>\d+)\)"
+    ),
+    "long_wait": re.compile(
+        r"the oldest job in (?P<queue>\S+) has waited (?P<waited>\d+) s"
+        r" \(threshold (?P<limit>\d+) s\)"
+    ),
+    "no_worker": re.compile(
+        r"(?P<queue>\S+) has (?P<pending>\d+) waiting and (?P<running>\d+) running"
+        r" jobs and no live worker"
+    ),
+    "failure_rate": re.compile(
+        r"(?P<failed>\d+) of (?P<finished>\d+) jobs in (?P<queue>\S+) failed in the last"
+        r" (?P<minutes>\d+) minutes \((?P<rate>\d+)%, threshold (?P<limit>\d+)%\)"
+    ),
+    "dead_letters": re.compile(
+        r"(?P<grown>\d+) more dead-lettered messages in (?P<queue>\S+) \((?P<dead>\d+) in all\)"
+    ),
+}
+
+
+def alert_words(kind: str, text: str) -> Markup:
+    """A stored alert's figures in the reader's language, rebuilt from its English words.
+
+    Alerts keep their words in English (the emails and the webhook say them so); a text this
+    cannot read (an older wording) is shown as stored, marked as English data.
+    """
+    if current_language() == "en" or not text:
+        return Markup.escape(text)
+    pattern = _ALERT_TEXTS.get(kind)
+    found = pattern.fullmatch(text) if pattern else None
+    if found is None:
+        return Markup('<span dir="auto" lang="en">{}</span>').format(text)
+    f = {name: value for name, value in found.groupdict().items()}
+    f["queue"] = bdi(f["queue"])
+    if kind == "backlog":
+        words = _(
+            "%(size)s messages waiting in %(queue)s (threshold %(limit)s)",
+            size=f["size"], queue=f["queue"], limit=f["limit"],
+        )  # fmt: skip
+    elif kind == "long_wait":
+        words = _(
+            "the oldest job in %(queue)s has waited %(waited)s s (threshold %(limit)s s)",
+            queue=f["queue"], waited=f["waited"], limit=f["limit"],
+        )  # fmt: skip
+    elif kind == "no_worker":
+        words = _(
+            "%(queue)s has %(pending)s waiting and %(running)s running jobs and no live worker",
+            queue=f["queue"], pending=f["pending"], running=f["running"],
+        )  # fmt: skip
+    elif kind == "failure_rate":
+        words = _(
+            "%(failed)s of %(finished)s jobs in %(queue)s failed in the last %(minutes)s minutes"
+            " (%(rate)s%%, threshold %(limit)s%%)",
+            failed=f["failed"], finished=f["finished"], queue=f["queue"],
+            minutes=f["minutes"], rate=f["rate"], limit=f["limit"],
+        )  # fmt: skip
+    else:
+        words = _(
+            "%(grown)s more dead-lettered messages in %(queue)s (%(dead)s in all)",
+            grown=f["grown"], queue=f["queue"], dead=f["dead"],
+        )  # fmt: skip
+    return Markup(words)  # every figure is digits and the queue is escaped by bdi()
+
+
+AUDIT_ACTIONS = {
+    "pause": N_("pause"),
+    "resume": N_("resume"),
+    "retry": N_("retry"),
+    "discard": N_("discard"),
+}
+AUDIT_TARGETS = {"queue": N_("queue"), "job": N_("job"), "jobs": N_("jobs")}
+
+
+def audit_action(action: str) -> str:
+    """An audit entry's action in the reader's language (stored as a code word)."""
+    known = AUDIT_ACTIONS.get(action)
+    return _(known) if known else action
+
+
+def audit_target(kind: str) -> str:
+    """An audit entry's kind of target in the reader's language."""
+    known = AUDIT_TARGETS.get(kind)
+    return _(known) if known else kind
+
+
+def outcome_words(outcome: Outcome, total: int | None = None) -> str:
+    """Outcome.words() in the reader's language: 'Retried 3 jobs; 1 was no longer failed'."""
+    done = len(outcome.done)
+    retry = outcome.action == "retry"
+    if total is not None:
+        head = (
+            _("Retried %(done)s of %(total)s", done=done, total=total)
+            if retry
+            else _("Discarded %(done)s of %(total)s", done=done, total=total)
+        )
+    elif not done:
+        head = _("Retried no jobs") if retry else _("Discarded no jobs")
+    elif retry:
+        head = ngettext("Retried %(num)s job", "Retried %(num)s jobs", done)
+    else:
+        head = ngettext("Discarded %(num)s job", "Discarded %(num)s jobs", done)
+    words = head
+    for number, said in (
+        (outcome.not_failed, ngettext("%(num)s was no longer failed",
+                                      "%(num)s were no longer failed", outcome.not_failed)),
+        (outcome.discarded, ngettext("%(num)s was already discarded",
+                                     "%(num)s were already discarded", outcome.discarded)),
+        (outcome.missing, ngettext("%(num)s was not found", "%(num)s were not found",
+                                   outcome.missing)),
+        (outcome.unknown_type, ngettext("%(num)s has a job type this version does not know",
+                                        "%(num)s have a job type this version does not know",
+                                        outcome.unknown_type)),
+    ):  # fmt: skip
+        if number:
+            words = _("%(words)s; %(more)s", words=words, more=said)
+    return words
+
+
+FILTER_FIELDS = {
+    "type": N_("type %(value)s"),
+    "error_code": N_("error code %(value)s"),
+    "queue": N_("queue %(value)s"),
+    "owner": N_("owner %(value)s"),
+    "from": N_("failed from %(value)s"),
+    "to": N_("failed to %(value)s"),
+}
+
+
+def filter_words(query_args: dict[str, str]) -> Markup:
+    """FailedFilter.words() in the reader's language, each value isolated as data."""
+    said = [
+        Markup(_(FILTER_FIELDS.get(name, name + " %(value)s"), value=bdi(value)))
+        for name, value in query_args.items()
+    ]  # each value is escaped by bdi(); the patterns are ours
+    return Markup("، " if current_language() == "ar" else ", ").join(said)
+
+
+def code(text: str) -> Markup:
+    """A literal name (a Procfile line, a command) in <code>, kept as it is."""
+    return Markup("<code>{}</code>").format(text)
+
+
+def strong(text: str) -> Markup:
+    """User data in bold, isolated from the words around it."""
+    return Markup("<strong>{}</strong>").format(bdi(text))
+
+
+STATUS_WORDS = {
+    "pending": N_("Pending"),
+    "processing": N_("Processing"),
+    "completed": N_("Completed"),
+    "failed": N_("Failed"),
+    "cancelled": N_("Cancelled"),
+}
+
+
+def status_words(status: str) -> str:
+    """A job's status as a label in the reader's language: 'Pending', 'في الانتظار'."""
+    known = STATUS_WORDS.get(status)
+    return _(known) if known else status.capitalize()

@@ -11,21 +11,24 @@ import re
 from types import ModuleType
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from webapp.engine import pauses
 from webapp.engine.recovery import SCAN_BATCH
 from webapp.engine.registry import QUEUES
+from webapp.i18n import N_
 from webapp.jobs.routes import is_htmx, page_response
 from webapp.monitoring import audit, ping
 from webapp.ops import bp, dashboard, present
-from webapp.ops.present import plural, resumed_words
+from webapp.ops.present import bdi, plural, resumed_words
 
 AUDIT_LINES = 20
 TOKEN = re.compile(r"[A-Za-z0-9_-]{8,40}")
 # Pages of /ops built elsewhere; linked once their endpoints exist.
-OTHER_PAGES = (("ops.failed", "Failed jobs"), ("ops.search", "Search all jobs"))
+OTHER_PAGES = (("ops.failed", N_("Failed jobs")), ("ops.search", N_("Search all jobs")))
 
 
 @bp.context_processor
@@ -37,7 +40,7 @@ def helpers() -> dict[str, ModuleType]:
 def other_pages() -> list[tuple[str, str]]:
     """(url, label) of the other ops pages that exist in this app."""
     return [
-        (url_for(endpoint), label)
+        (url_for(endpoint), _(label))
         for endpoint, label in OTHER_PAGES
         if endpoint in current_app.view_functions
     ]
@@ -74,6 +77,11 @@ def charts() -> Response:
     return page_response(render_template("ops/_chart_set.html", periods=dashboard.chart_set()))
 
 
+def said(words: str, queue: str) -> Markup:
+    """A flash about a queue in the reader's language, the queue's name isolated as data."""
+    return Markup(_(words, queue=bdi(queue)))  # the name is escaped by bdi(), the words ours
+
+
 def known_queue(queue: str) -> str:
     """The queue's name if the app declares it; 404 otherwise."""
     if queue not in QUEUES:
@@ -87,9 +95,9 @@ def pause_queue(queue: str) -> Response:
     queue = known_queue(queue)
     if pauses.pause(queue, current_user):
         audit.record(current_user, "pause", "queue", queue)
-        flash(f"Queue {queue} paused: its jobs wait until you resume it.", "success")
+        flash(said("Queue %(queue)s paused: its jobs wait until you resume it.", queue), "success")
     else:
-        flash(f"Queue {queue} was already paused; nothing changed.", "info")
+        flash(said("Queue %(queue)s was already paused; nothing changed.", queue), "info")
     return redirect(url_for("ops.index", _anchor="queues"))
 
 
@@ -99,7 +107,7 @@ def resume_queue(queue: str) -> Response:
     queue = known_queue(queue)
     sent = pauses.resume(queue, current_user)
     if sent is None:
-        flash(f"Queue {queue} was not paused; nothing changed.", "info")
+        flash(said("Queue %(queue)s was not paused; nothing changed.", queue), "info")
     else:
         audit.record(current_user, "resume", "queue", queue, f"{plural(sent, 'job')} sent")
         flash(resumed_words(queue, sent, SCAN_BATCH), "success")
@@ -112,7 +120,7 @@ def send_ping() -> Response:
     token = ping.send_pings()
     if not is_htmx():
         if token is None:
-            flash("No Redis: there are no workers to ping with a stub broker.", "error")
+            flash(_("No Redis: there are no workers to ping with a stub broker."), "error")
             return redirect(url_for("ops.index", _anchor="ping"))
         return redirect(url_for("ops.ping_answers", token=token))
     answers = [] if token is None else ping.results(token)
