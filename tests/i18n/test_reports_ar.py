@@ -73,6 +73,10 @@ def arabic_files(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> dict[s
             for fmt in ("pdf", "excel", "csv"):
                 params = {**period, "format": fmt, "language": "ar"}
                 built[fmt] = build_sales_report(params, out, Recorder()).path
+            english = out / "english"
+            english.mkdir()
+            params = {**period, "format": "pdf"}
+            built["pdf_en"] = build_sales_report(params, english, Recorder()).path
             for fmt in ("csv", "excel"):
                 params = {**period, "status": "", "region": "", "format": fmt, "language": "ar"}
                 folder = out / f"orders-{fmt}"
@@ -111,6 +115,16 @@ def test_arabic_pdf_names_customers_in_logical_order(arabic_files: dict[str, Any
     for name in arabic_names:
         assert nfkc(clip(name, 26)) in text, name
     assert "Sales report" not in text and "Page 1 of" not in text
+
+
+def test_english_pdf_shows_arabic_names_too(arabic_files: dict[str, Any]) -> None:
+    """An English report sets a customer's Arabic name in DejaVu Sans, readable as typed."""
+    text = "\n".join(nfkc(page) for page in page_texts(arabic_files["pdf_en"]))
+    assert "Top customers" in text and "Page 1 of" in text
+    arabic_names = [n for n in arabic_files["top"] if any("\u0600" <= ch <= "\u06ff" for ch in n)]
+    for name in arabic_names:
+        assert nfkc(clip(name, 26)) in text, name
+    assert b"DejaVuSans" in arabic_files["pdf_en"].read_bytes()
 
 
 def test_arabic_pdf_sets_arabic_in_a_font_with_arabic_glyphs(arabic_files: dict[str, Any]) -> None:
