@@ -100,6 +100,28 @@ def file_size(size: int | None) -> str:
     return f"{format_decimal(value, '0.0', locale=_language())} {unit}"
 
 
+# The words app.js writes into pages, by key: base.html hands them over in the reader's language.
+SCRIPT_WORDS = {
+    "notify_on": N_("You will get a notification if this tab is in the background."),
+    "notify_blocked": N_("Your browser blocks notifications from this site."),
+    "live_pause": N_("Pause live updates"),
+    "live_resume": N_("Resume live updates"),
+    "live_paused_list": N_("Live updates are paused: the list stays as it is."),
+    "live_paused_figures": N_("Live updates are paused: the figures stay as they are."),
+    "time_to": N_("%(start)s to %(end)s"),
+    # Short units of a running job's duration: "1 min 5 s".
+    "unit_s": N_("%(n)s s"),
+    "unit_min": N_("%(n)s min"),
+    "unit_h": N_("%(n)s h"),
+    "unit_d": N_("%(n)s d"),
+}
+
+
+def script_words() -> dict[str, str]:
+    """SCRIPT_WORDS in the reader's language (app.js reads them from the page)."""
+    return {key: _(words) for key, words in SCRIPT_WORDS.items()}
+
+
 def format_number(number: float | int | None) -> str:
     """12345 -> '12,345', in the reader's language (Western digits in Arabic too)."""
     if number is None:
@@ -142,6 +164,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["script_words"] = script_words
     app.jinja_env.filters["format_decimal"] = format_number
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["time_tag"] = time_tag

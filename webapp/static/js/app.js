@@ -1,10 +1,37 @@
 // Tamam: small progressive enhancements. Pages work without it.
+// The page's language and the words app.js writes, in it (base.html: #script-words). Dates
+// follow the reader's own variant of the page's language when the browser names one (en-GB
+// keeps its 24-hour clock), else the page's; Arabic keeps Western digits, as the server does.
+var PAGE_LANG = (function () {
+  var lang = document.documentElement.lang;
+  if (!lang) { return undefined; }
+  var asked = (navigator.languages && navigator.languages.length) ?
+    navigator.languages : [navigator.language];
+  var mine = asked.filter(function (tag) { return tag && tag.split("-")[0] === lang; });
+  var tags = mine.length ? mine.slice() : [lang];
+  if (lang === "ar") {
+    tags = tags.map(function (tag) { return tag.indexOf("-u-") < 0 ? tag + "-u-nu-latn" : tag; });
+  }
+  return tags;
+})();
+function pageWords(key, values) {
+  if (!pageWords.table) {
+    var node = document.getElementById("script-words");
+    try { pageWords.table = node ? JSON.parse(node.textContent) : {}; } catch (e) { pageWords.table = {}; }
+  }
+  var words = pageWords.table[key] || key;
+  Object.keys(values || {}).forEach(function (name) {
+    words = words.split("%(" + name + ")s").join(values[name]);
+  });
+  return words;
+}
+
 (function () {
   "use strict";
 
   // The exact time after each relative one, in the reader's own time zone. Explicit fields:
   // dateStyle/timeStyle may not be combined with timeZoneName (the call throws).
-  var exactFormat = new Intl.DateTimeFormat(undefined, {
+  var exactFormat = new Intl.DateTimeFormat(PAGE_LANG, {
     year: "numeric", month: "short", day: "numeric",
     hour: "2-digit", minute: "2-digit", timeZoneName: "short"
   });
@@ -19,8 +46,8 @@
 
   // A time of day (<time class="clock">: a job requested, a queue paused), in the reader's
   // zone: "14:05", then its day.
-  var clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-  var dayFormat = new Intl.DateTimeFormat(undefined, {
+  var clockFormat = new Intl.DateTimeFormat(PAGE_LANG, { hour: "2-digit", minute: "2-digit" });
+  var dayFormat = new Intl.DateTimeFormat(PAGE_LANG, {
     year: "numeric", month: "short", day: "numeric", timeZoneName: "short"
   });
 
@@ -84,7 +111,7 @@
     function want(on) {
       notifyWanted = on;
       button.setAttribute("aria-pressed", on ? "true" : "false");
-      note.textContent = on ? "You will get a notification if this tab is in the background." : "";
+      note.textContent = on ? pageWords("notify_on") : "";
     }
     button.addEventListener("click", function () {
       if (notifyWanted) { want(false); return; }
@@ -92,7 +119,7 @@
         if (answer === "granted") {
           want(true);
         } else {
-          note.textContent = "Your browser blocks notifications from this site.";
+          note.textContent = pageWords("notify_blocked");
           button.disabled = true;
         }
       });
@@ -176,16 +203,20 @@
   // A running row's duration counts on between polls ("Running 1 min 5 s").
   function words(seconds) {
     var s = Math.max(0, Math.floor(seconds)), m = Math.floor(s / 60), h = Math.floor(m / 60);
-    if (s < 60) { return s + " s"; }
-    if (m < 60) { return (m < 10 && s % 60) ? m + " min " + (s % 60) + " s" : m + " min"; }
-    if (h < 24) { return m % 60 ? h + " h " + (m % 60) + " min" : h + " h"; }
-    return Math.floor(h / 24) + " d" + (h % 24 ? " " + (h % 24) + " h" : "");
+    function unit(name, n) { return pageWords("unit_" + name, { n: n }); }
+    if (s < 60) { return unit("s", s); }
+    if (m < 60) { return (m < 10 && s % 60) ? unit("min", m) + " " + unit("s", s % 60) : unit("min", m); }
+    if (h < 24) { return m % 60 ? unit("h", h) + " " + unit("min", m % 60) : unit("h", h); }
+    return unit("d", Math.floor(h / 24)) + (h % 24 ? " " + unit("h", h % 24) : "");
   }
 
   function tick() {
     document.querySelectorAll("#job-list .duration[data-since]").forEach(function (el) {
-      var since = new Date(el.dataset.since), verb = el.textContent.split(" ")[0];
-      if (!isNaN(since)) { el.textContent = verb + " " + words((Date.now() - since) / 1000); }
+      // The words before the duration stay ("Running ", "قيد التنفيذ منذ "): it starts at a digit.
+      var since = new Date(el.dataset.since), text = el.textContent, at = text.search(/\d/);
+      if (!isNaN(since) && at >= 0) {
+        el.textContent = text.slice(0, at) + words((Date.now() - since) / 1000);
+      }
     });
   }
 
@@ -194,8 +225,8 @@
     var note = document.getElementById("live-note");
     if (!button) { return; }
     button.setAttribute("aria-pressed", paused ? "true" : "false");
-    button.textContent = paused ? "Resume live updates" : "Pause live updates";
-    note.textContent = paused ? "Live updates are paused: the list stays as it is." : "";
+    button.textContent = paused ? pageWords("live_resume") : pageWords("live_pause");
+    note.textContent = paused ? pageWords("live_paused_list") : "";
   }
 
   function restart() {
@@ -331,13 +362,13 @@
   function showPaused() {
     var button = document.getElementById("live-toggle");
     button.setAttribute("aria-pressed", paused ? "true" : "false");
-    button.textContent = paused ? "Resume live updates" : "Pause live updates";
+    button.textContent = paused ? pageWords("live_resume") : pageWords("live_pause");
     document.getElementById("live-note").textContent =
-      paused ? "Live updates are paused: the figures stay as they are." : "";
+      paused ? pageWords("live_paused_figures") : "";
   }
 
   // A chart step's <title> starts with its time in UTC: say it in the reader's zone.
-  var timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  var timeOfDay = new Intl.DateTimeFormat(PAGE_LANG, { hour: "2-digit", minute: "2-digit" });
 
   function localiseTitles(root) {
     if (!root.querySelectorAll) { return; }
@@ -346,7 +377,8 @@
       var until = title.hasAttribute("data-until") && new Date(title.getAttribute("data-until"));
       var cut = title.textContent.indexOf(": ");
       if (isNaN(at) || cut < 0) { return; }
-      var words = timeOfDay.format(at) + (until ? " to " + timeOfDay.format(until) : "");
+      var words = until ? pageWords("time_to", { start: timeOfDay.format(at), end: timeOfDay.format(until) })
+        : timeOfDay.format(at);
       title.textContent = words + title.textContent.slice(cut);
     });
   }
