@@ -112,6 +112,7 @@ def test_a_running_job_page_in_arabic(staff_client, jobs):
     for words in ("قيد التنفيذ", "بدأت المحاولة 1", "السجل الزمني", "المعطيات", "إلغاء",
                   "1 مارس 2025", "تشغيل مجددًا بهذه المعطيات", "الاسم (لتمييزها)"):  # fmt: skip
         assert words in html, words
+    assert "→ مهامي</a>" in html  # back, in a right-to-left page, points right
     live = arabic(staff_client, f"/jobs/{running.id}/live", HX_AR)
     assert 'role="progressbar"' in live and "قُرئ 1,200 من 5,000 طلب" in live
     row = arabic(staff_client, f"/jobs/{running.id}/row", HX_AR)
