@@ -128,11 +128,11 @@ def clock_tag(moment: datetime | None) -> Markup:
         return Markup('<span class="muted">—</span>')
     at = moment.astimezone(UTC)
     iso = at.isoformat().replace("+00:00", "Z")
+    day = _("%(day)s, UTC", day=format_date(at, "d MMM y"))
     return Markup(
         f'<time class="clock" datetime="{escape(iso)}" title="{escape(exact_words(at))}">'
         f'<span class="clock-time">{at:%H:%M}</span> '
-        f'<small class="clock-day">{escape(_("%(day)s, UTC", day=format_date(at, "d MMM y")))}'
-        "</small></time>"
+        f'<small class="clock-day">{escape(day)}</small></time>'
     )
 
 
