@@ -6,6 +6,12 @@ SKU for a price, a phone number another customer has). `write` makes the changes
 session: one executemany INSERT of plain tuples and one executemany UPDATE by primary key for
 the batch (webapp.importers.batch_sql); the caller commits them together with the batch's
 ImportBatch row. A blank optional cell leaves the stored value as it is.
+
+`assume_new` is the plan without the read, for a batch expected to hold new rows only (a first
+import): every row created. `write` then inserts the rows only if none meets a stored email,
+phone or SKU (the table's unique indexes tell, in the same INSERT) and raises NotAllNew
+otherwise; the caller rolls back and plans the batch by reading, so the outcome is exactly the
+one `plan` would have given.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from webapp.importers.batch_sql import (
     commit_without_flush_wait,
     dialect_name,
     insert_rows,
+    inserts_if_new,
     listed,
     one_of,
+    stored_form,
 )
 from webapp.importers.kinds import Kind
 from webapp.models.sales import Customer, Product
@@ -37,15 +45,26 @@ from webapp.models.sales import Customer, Product
 Checked = tuple[int, tuple[Any, ...], tuple[Any, ...]]
 
 
+class NotAllNew(Exception):
+    """A batch planned by `assume_new` met a stored key: roll back, then `plan` it by reading."""
+
+
 @dataclass
 class Plan:
-    """What a batch does: rows to insert (tuples of the kind's INSERT_COLUMNS), rows to update
-    (dicts with the id), unchanged and rejected rows."""
+    """What a batch does: rows to insert (tuples of the kind's INSERT_COLUMNS, each value in
+    its `stored_form`), rows to update (dicts with the id), unchanged and rejected rows;
+    `assumed_new` when nothing was read."""
 
     creates: list[tuple[Any, ...]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     unchanged: int = 0
     rejects: list[tuple[Checked, list[str]]] = field(default_factory=list)
+    assumed_new: bool = False
+
+    @property
+    def all_creates(self) -> bool:
+        """Every row of the batch is created (none updated, unchanged or rejected)."""
+        return not (self.updates or self.unchanged or self.rejects)
 
 
 INSERT_COLUMNS = {
@@ -78,11 +97,11 @@ def _customers(rows: Sequence[Checked], plan: Plan) -> None:
     found = db.session.execute(_customers_query(dialect), {
         "emails": listed(emails, dialect), "phones": listed(phones, dialect)}).all()  # fmt: skip
     if not found:  # all new (a first import): no phone can belong to anyone else
-        plan.creates = [(email, name, region, phone, since or datetime.now(UTC))
-                        for _line, _raw, (email, name, region, phone, since) in rows]  # fmt: skip
+        _new_customers(rows, plan)
         return
     known = {row.email: row for row in found if row.email in emails}
     owners = {row.phone: row.email for row in found if row.phone in phones}
+    stored, now = stored_form(Customer.__table__, "created_at"), datetime.now(UTC)
     for row in rows:
         email, name, region, phone, since = row[2]
         owner = owners.get(phone)
@@ -91,7 +110,7 @@ def _customers(rows: Sequence[Checked], plan: Plan) -> None:
             continue
         before = known.get(email)
         if before is None:
-            plan.creates.append((email, name, region, phone, since or datetime.now(UTC)))
+            plan.creates.append((email, name, region, phone, stored(since or now)))
             continue
         after = {  # a blank optional cell keeps what is stored
             "name": name,
@@ -105,6 +124,13 @@ def _customers(rows: Sequence[Checked], plan: Plan) -> None:
             plan.unchanged += 1
         else:
             plan.updates.append({"id": before.id, **after})
+
+
+def _new_customers(rows: Sequence[Checked], plan: Plan) -> None:
+    """Every row created: INSERT tuples, created_at already in its stored form (one pass)."""
+    stored, now = stored_form(Customer.__table__, "created_at"), datetime.now(UTC)
+    plan.creates = [(email, name, region, phone, stored(since or now))
+                    for _line, _raw, (email, name, region, phone, since) in rows]  # fmt: skip
 
 
 def _products(rows: Sequence[Checked], plan: Plan, creates: bool) -> None:
@@ -149,11 +175,31 @@ def plan(kind: Kind, rows: Sequence[Checked]) -> Plan:
     return result
 
 
+def can_assume_new(kind: Kind) -> bool:
+    """Whether batches of this kind may be written by `assume_new` (new rows can be created,
+    and the database tells in the INSERT whether a key was stored)."""
+    return kind.creates and inserts_if_new()
+
+
+def assume_new(kind: Kind, rows: Sequence[Checked]) -> Plan:
+    """The plan if no row's key is stored yet: every row created (reads nothing)."""
+    result = Plan(assumed_new=True)
+    if kind.name == "customers":
+        _new_customers(rows, result)
+    else:
+        result.creates = [(values[0], values[1], values[2], values[-1])
+                          for _line, _raw, values in rows]  # fmt: skip
+    return result
+
+
 def write(kind: Kind, batch: Plan) -> None:
-    """Make the batch's changes in the session (the caller commits)."""
+    """Make the batch's changes in the session (the caller commits); NotAllNew when the batch
+    was `assume_new`'s and a row's key is stored (the caller rolls back)."""
     commit_without_flush_wait()
     table = MODELS[kind.name].__table__
-    insert_rows(table, INSERT_COLUMNS[kind.name], batch.creates)
+    if not insert_rows(table, INSERT_COLUMNS[kind.name], batch.creates, if_new=batch.assumed_new,
+                       converted=True):  # fmt: skip
+        raise NotAllNew
     if batch.updates:
         names = [name for name in batch.updates[0] if name != "id"]
         statement = (update(table).where(table.c.id == bindparam("_id"))

@@ -11,7 +11,13 @@
   SQLite, as the bare baseline does; COPY on PostgreSQL (psycopg), where executemany cost the
   worker about 9 µs of CPU a row and COPY about 1.
 
-Other databases get SQLAlchemy's own `in_` and executemany.
+- `insert_rows(..., if_new=True)`: the same INSERT, kept only when no row meets a unique key
+  already stored (SQLite: `ON CONFLICT DO NOTHING` and the count of rows inserted; PostgreSQL:
+  the COPY fails on a unique violation). A batch of rows that are all new (a first import) is
+  then written without reading the table first: the unique indexes the INSERT updates anyway
+  answer the question the batch's SELECT asked (about a third of the import's database time).
+
+Other databases get SQLAlchemy's own `in_` and executemany (and no `if_new`).
 """
 
 from __future__ import annotations
@@ -77,21 +83,48 @@ def commit_without_flush_wait() -> None:
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
-def insert_rows(table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT `rows` (tuples of `columns`' values) with one executemany, in the session."""
+def inserts_if_new() -> bool:
+    """Whether `insert_rows(..., if_new=True)` can tell here (SQLite, PostgreSQL with psycopg)."""
+    dialect = db.session.get_bind().dialect
+    return dialect.name == "sqlite" or (dialect.name, dialect.driver) == ("postgresql", "psycopg")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def stored_form(table: Table, name: str) -> Callable[[Any], Any]:
+    """The function `insert_rows` applies to the column's values (its type's bind processor,
+    or none): a caller that builds its rows anyway applies it there and passes `converted`,
+    which saves building every row a second time."""
+    dialect = db.session.get_bind().dialect
+    if MARKS.get(dialect.paramstyle) is None:
+        return _same  # SQLAlchemy's own executemany converts
+    return _converter(table, name, dialect) or _same
+
+
+def insert_rows(table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]],
+                if_new: bool = False, converted: bool = False) -> bool:  # fmt: skip
+    """INSERT `rows` (tuples of `columns`' values) with one executemany, in the session.
+
+    With `if_new` (where `inserts_if_new()`): False when a row met a unique key already
+    stored; the transaction then holds part of the rows (or is aborted) and the caller must
+    roll it back. True when every row was inserted. `converted`: the rows' values are already
+    in `stored_form`.
+    """
     if not rows:
-        return
+        return True
     connection = db.session.connection()
     dialect = connection.dialect
     mark = MARKS.get(dialect.paramstyle)
     if mark is None:
         connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-        return
-    converters = [
+        return True
+    converters = [] if converted else [
         (index, converter)
         for index, name in enumerate(columns)
         if (converter := _converter(table, name, dialect)) is not None
-    ]
+    ]  # fmt: skip
     if len(converters) == 1:  # customers: created_at
         index, convert = converters[0]
         rows = [(*row[:index], convert(row[index]), *row[index + 1 :]) for row in rows]
@@ -100,13 +133,28 @@ def insert_rows(table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]
     quote = dialect.identifier_preparer.quote
     into = f"{quote(table.name)} ({', '.join(quote(name) for name in columns)})"
     if dialect.driver == "psycopg":  # COPY: the same rows, a fraction of executemany's work
-        driver = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:  # type: ignore[union-attr]
+        return _copy(connection.connection.driver_connection, into, rows, if_new)
+    values = f"VALUES ({', '.join([mark] * len(columns))})"
+    if not if_new:
+        connection.exec_driver_sql(f"INSERT INTO {into} {values}", rows)
+        return True
+    done = connection.exec_driver_sql(f"INSERT INTO {into} {values} ON CONFLICT DO NOTHING", rows)
+    return done.rowcount == len(rows)  # executemany sums the rows each INSERT added
+
+
+def _copy(driver: Any, into: str, rows: list[tuple[Any, ...]], if_new: bool) -> bool:
+    """COPY `rows` into the table; with `if_new`, False when a unique key was already stored."""
+    from psycopg.errors import UniqueViolation
+
+    try:
+        with driver.cursor() as cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        return
-    connection.exec_driver_sql(f"INSERT INTO {into} VALUES ({', '.join([mark] * len(columns))})",
-                               rows)  # fmt: skip
+    except UniqueViolation:
+        if not if_new:
+            raise
+        return False
+    return True
 
 
 _CONVERTERS: dict[tuple[str, str, str], Callable[[Any], Any] | None] = {}
