@@ -192,3 +192,13 @@ def test_stored_messages_are_translated_where_shown(app):
             )
             assert nested == "توقفت بطلب من صاحبها: توقفت بعد 1,000 صف؛ لم يُكتب شيء"
             assert show("Something new <b>") == '<span dir="auto">Something new &lt;b&gt;</span>'
+
+
+def test_admin_actions_on_a_job_in_arabic(admin_client, staff):
+    """An admin cancels someone's job: the audit line says who, what and from where in Arabic."""
+    job = make_job(staff, "pending")
+    token = csrf_from(admin_client, f"/jobs/{job.id}")
+    admin_client.post(f"/jobs/{job.id}/cancel", data={"csrf_token": token}, headers=AR)
+    html = arabic(admin_client, f"/jobs/{job.id}")
+    assert "إجراءات المشرفين" in html and "أُلغيت من صفحة المهمة" in html
+    assert "Cancelled from the job page" in admin_client.get(f"/jobs/{job.id}").get_data(True)

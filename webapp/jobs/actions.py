@@ -15,6 +15,7 @@ from webapp.engine.describe import type_label
 from webapp.engine.errors import JobStateError, ParamError
 from webapp.engine.links import file_name_of, result_file, signed_download_url
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.jobs import bp
 from webapp.jobs.present import isolate, status_word
 from webapp.jobs.routes import htmx_target, live_context, load_job, page_response
@@ -23,8 +24,9 @@ from webapp.monitoring import audit
 
 SEE_OTHER = 303
 RUN_AS = ("owner", "me")  # whose a run again is, when an admin runs someone else's job
-CANCEL_WORDS = {"cancelled": "Cancelled from the job page",
-                "requested": "Cancel requested from the job page"}  # fmt: skip
+# The audit log keeps English; the job page translates it (webapp/jobs/messages.py).
+CANCEL_WORDS = {"cancelled": N_("Cancelled from the job page"),
+                "requested": N_("Cancel requested from the job page")}  # fmt: skip
 
 
 @bp.post("/<job_id>/cancel")
@@ -78,7 +80,8 @@ def run_again(job_id: str) -> Response:
         flash(_("This job can't run again as it was: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("jobs.show", job_id=job.id), SEE_OTHER)
     if job.user_id != current_user.id:  # an admin, on someone else's job
-        audit.record(current_user, "run_again", "job", job.id, f"As {user.email}: job {fresh.id}")
+        words = N_("As %(email)s: job %(job)s") % {"email": user.email, "job": fresh.id}
+        audit.record(current_user, "run_again", "job", job.id, words)
     # Says what was done, not the new job's state, so it stays true once the job ends.
     label = type_label(fresh.type).lower()
     if user.id == current_user.id:

@@ -94,6 +94,10 @@ PATTERNS = (
     N_("stopped after %(done)s of %(total)s orders; %(rest)s messages not sent"),
     # What an import's outcome offers (webapp/importers/job.py's file label).
     N_("Download the rejected rows"),
+    # An admin's actions, as the audit log keeps them (webapp/jobs/actions.py).
+    N_("Cancelled from the job page"),
+    N_("Cancel requested from the job page"),
+    N_("As %(email)s: job %(job)s"),
     # Downloads (webapp/downloads/routes.py).
     N_("Downloaded from %(address)s"),
     N_("Downloaded from %(address)s by %(email)s"),

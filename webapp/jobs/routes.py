@@ -18,7 +18,7 @@ from webapp.engine.service import NAME_MAX, get_job_for, visible_jobs
 from webapp.extensions import db
 from webapp.jobs import bp
 from webapp.jobs.listing import PAGE_SIZE, SEARCH_MAX, Cursor, JobFilters, list_jobs
-from webapp.jobs.messages import figure_label
+from webapp.jobs.messages import figure_label, show
 from webapp.jobs.present import (
     VERSION_COLUMNS,
     audit_action,
@@ -44,6 +44,7 @@ bp.add_app_template_global(status_word, "status_word")
 bp.add_app_template_global(audit_action, "audit_action")
 bp.add_app_template_filter(isolate, "isolate")
 bp.add_app_template_global(figure_label, "figure_label")
+bp.add_app_template_global(show, "stored_words")
 
 NO_CHANGE = 204  # htmx swaps nothing on 204: the page keeps what it shows
 VERSION = re.compile(r"[0-9a-f]{12}")
