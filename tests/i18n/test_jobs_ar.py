@@ -191,6 +191,7 @@ def test_stored_messages_are_translated_where_shown(app):
                 "Stopped at the owner's request: stopped after 1,000 rows; nothing was written"
             )
             assert nested == "توقفت بطلب من صاحبها: توقفت بعد 1,000 صف؛ لم يُكتب شيء"
+            assert say("Scheduled to start in 2 h 30 min") == "مجدولة لتبدأ بعد 2 س 30 د"
             assert show("Something new <b>") == '<span dir="auto">Something new &lt;b&gt;</span>'
 
 

@@ -24,11 +24,24 @@ from markupsafe import Markup, escape
 
 from webapp.i18n import N_
 
-# A placeholder that holds another stored message (translated in turn).
-NESTED = "detail"
+# Placeholders that hold another stored message or a duration (translated in turn).
+NESTED = frozenset({"detail", "delay"})
 # Placeholders that hold a count ("1,234"): re-formatted in the reader's locale.
 NUMBERS = frozenset(
-    {"attempt", "done", "total", "page", "step", "steps", "rows", "seconds", "rest"}
+    {
+        "attempt",
+        "done",
+        "total",
+        "page",
+        "step",
+        "steps",
+        "rows",
+        "seconds",
+        "rest",
+        "s",
+        "min",
+        "h",
+    }
 )
 
 PATTERNS = (
@@ -37,6 +50,9 @@ PATTERNS = (
     N_("Scheduled"),
     N_("Queued"),
     N_("Scheduled to start in %(delay)s"),
+    N_("%(s)s s"),  # a delay, as webapp/engine/service.py writes it: '90 s', '2 h 30 min'
+    N_("%(min)s min"),
+    N_("%(h)s h %(min)s min"),
     N_("Starting"),
     N_("Done"),
     N_("Failed"),
@@ -164,7 +180,7 @@ def _render(stored: str, html: bool) -> str | None:
         for name, value in match.groupdict().items():
             if name in NUMBERS:
                 values[name] = _number(value)
-            elif name == NESTED:
+            elif name in NESTED:
                 values[name] = show(value) if html else say(value)
             else:
                 values[name] = Markup("<bdi>%s</bdi>") % value if html else value
