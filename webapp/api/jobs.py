@@ -151,10 +151,10 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _replay(user: User, key: str, fingerprint: str) -> Row[Any] | None:
+def _replay(user_id: int, key: str, fingerprint: str) -> Row[Any] | None:
     """The row of the job an earlier request with this key made; 409 if that was another."""
     row = db.session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
     )
     if row is None:
         return None
@@ -167,11 +167,11 @@ def _replay(user: User, key: str, fingerprint: str) -> Row[Any] | None:
     return status_row(row.job_id)
 
 
-def _callback(user: User, url: str | None) -> str | None:
+def _callback(user_id: int, url: str | None) -> str | None:
     """The checked callback URL; 422 when unsafe, or when there is no secret to sign with."""
     if url is None:
         return None
-    if secret_of(user.id) is None:
+    if secret_of(user_id) is None:
         raise ApiError("validation_failed", "Some fields are not valid: callback_url.",
                        [{"field": "callback_url", "message": "make a webhook signing secret on "
                          "your profile page first: deliveries are signed with it"}])  # fmt: skip
@@ -185,7 +185,7 @@ def _callback(user: User, url: str | None) -> str | None:
 
 
 def submit_request(
-    user: User, job_type: str, body: SalesReportRequest | OrdersExportRequest
+    user_id: int, job_type: str, body: SalesReportRequest | OrdersExportRequest
 ) -> tuple[Row[Any], bool]:
     """Submit (or find, for a repeated Idempotency-Key) the job; (its row, was it a replay).
 
@@ -195,24 +195,24 @@ def submit_request(
     key = _idempotency_key()
     fingerprint = _fingerprint() if key else ""
     if key:
-        earlier = _replay(user, key, fingerprint)
+        earlier = _replay(user_id, key, fingerprint)
         if earlier is not None:
             return earlier, True
-    callback = _callback(user, body.callback_url)
+    callback = _callback(user_id, body.callback_url)
 
     def rows(job: Job) -> list[Any]:
         extra: list[Any] = []
         if callback:
-            extra.append(JobCallback(job_id=job.id, user_id=user.id, url=callback,
+            extra.append(JobCallback(job_id=job.id, user_id=user_id, url=callback,
                                      created_at=utcnow()))  # fmt: skip
         if key:
-            extra.append(IdempotencyKey(user_id=user.id, key=key, fingerprint=fingerprint,
+            extra.append(IdempotencyKey(user_id=user_id, key=key, fingerprint=fingerprint,
                                         job_id=job.id, created_at=utcnow()))  # fmt: skip
         return extra
 
     try:
-        _, job = submit_row(user, job_type, _params(job_type, body), name=body.name,
-                            with_rows=rows)  # fmt: skip
+        job = submit_row(user_id, job_type, _params(job_type, body), name=body.name,
+                         with_rows=rows)  # fmt: skip
     except ParamError as exc:
         db.session.rollback()
         field = FIELD_NAMES.get(exc.field, exc.field)
@@ -220,7 +220,7 @@ def submit_request(
                        [{"field": field, "message": exc.message}]) from None  # fmt: skip
     except IntegrityError:  # the same key at the same moment: the other request won
         db.session.rollback()
-        earlier = _replay(user, key or "", fingerprint) if key else None
+        earlier = _replay(user_id, key or "", fingerprint) if key else None
         if earlier is None:
             raise
         return earlier, True

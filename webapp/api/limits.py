@@ -36,6 +36,14 @@ post_rate_limit = limiter.shared_limit(post_limit, scope="api-post", methods=["P
 
 
 def init_app(app: Flask) -> None:
-    """Count in the app's Redis (RATELIMIT_STORAGE_URI, else REDIS_URL)."""
+    """Count in the app's Redis (RATELIMIT_STORAGE_URI, else REDIS_URL).
+
+    Only decorated views have limits, and their decorator checks them; the extension's own
+    before_request pass (for app-wide limits, of which there are none) is taken off, so that
+    no other request, page or API, pays for it.
+    """
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
     limiter.init_app(app)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)

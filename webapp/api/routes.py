@@ -13,7 +13,7 @@ from flask import Response, current_app, jsonify, render_template, request
 from spectree import Response as Resp
 
 from webapp.api import bp, jobs
-from webapp.api.auth import api_user, require_token
+from webapp.api.auth import api_user, api_user_id, require_token
 from webapp.api.errors import ApiError
 from webapp.api.limits import post_rate_limit
 from webapp.api.reads import reads_only
@@ -62,7 +62,7 @@ def _json(
 
 def _accepted(job_type: str, body: SalesReportRequest | OrdersExportRequest) -> Response:
     # The row as its INSERT returned it (or, for a replay, as it is now): not read again.
-    job, replayed = jobs.submit_request(api_user(), job_type, body)
+    job, replayed = jobs.submit_request(api_user_id(), job_type, body)
     assert job is not None  # just committed, or found by its key; jobs are never deleted here
     reads_only()  # the estimate's figures, outside a transaction (nothing more is written)
     now = utcnow()

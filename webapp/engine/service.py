@@ -51,8 +51,8 @@ def submit(
     `with_rows(job)` gives rows to commit with the job, before any worker can see it (the
     API's webhook callback and idempotency key).
     """
-    job, _ = submit_row(user, job_type, params, delay=delay, name=name, with_rows=with_rows)
-    return job
+    row = submit_row(user.id, job_type, params, delay=delay, name=name, with_rows=with_rows)
+    return _persistent(row.id)
 
 
 class _db_time_param(db_time):
@@ -83,20 +83,19 @@ _INSERT_CREATED = insert(_events).values(
 
 
 def submit_row(
-    user: User,
+    owner_id: int,
     job_type: str,
     params: Mapping[str, Any],
     *,
     delay: timedelta | None = None,
     name: str | None = None,
     with_rows: Callable[[Job], Iterable[Any]] | None = None,
-) -> tuple[Job, Row[Any]]:
-    """Like submit; also the row as inserted, read back by its INSERT's RETURNING.
+) -> Row[Any]:
+    """Like submit, for the user `owner_id`; the job's row as inserted (RETURNING), no object.
 
     Two INSERTs (the job, its "created" event) and one COMMIT, as Core statements: no unit of
-    work to plan. The returned Job is in the session and, like any object after a commit,
-    loads its columns from the database when first read; the row holds what was written (with
-    the database's times) for a caller that answers at once without reading it again.
+    work to plan. The row holds what was written, with the database's times, for a caller that
+    answers at once without reading it again (the API's 202).
     """
     jt = registry.get(job_type)
     clean = jt.validate(params)
@@ -107,7 +106,7 @@ def submit_row(
     wait = (delay or timedelta(0)).total_seconds()
     values: dict[str, Any] = {
         "id": new_job_id(now),
-        "user_id": user.id,
+        "user_id": owner_id,
         "type": jt.name,
         "queue": jt.queue,
         "status": PENDING,
@@ -130,7 +129,7 @@ def submit_row(
     # Committed first: a worker that gets the message always finds the row. If this process
     # dies before the send, or Redis is down, the recovery pass finds the row and sends it.
     _send_or_defer(row.id, jt.name, row.message_id, wait or None)
-    return _persistent(row.id), row
+    return row
 
 
 def _persistent(job_id: str) -> Job:
