@@ -37,6 +37,7 @@ COUNTS = ("created", "updated", "unchanged", "rejected")
 UNDO_QUOTE = ("'=", "'+", "'-", "'@")  # how safe_cells writes formula-looking text to CSV
 SEEN_FILE = ".seen-keys.sqlite3"  # in the attempt's folder, never a result (a leading dot)
 Reject = tuple[int, Sequence[Any], list[str]]  # a rejected row: its line, cells and problems
+BATCH_ROW = insert(ImportBatch.__table__)  # a batch's import_batches row, a Core statement
 
 
 def upload_path(job_id: str, fmt: str) -> Path:
@@ -171,7 +172,7 @@ class Importer:
             db.session.rollback()
         elif self.applying:
             row = {"job_id": self.ctx.job_id, "batch": number, "rows": read, **counts}
-            db.session.execute(insert(ImportBatch), [row])  # Core, not the unit of work
+            db.session.connection().execute(BATCH_ROW, row)  # no unit of work, no ORM bulk
             db.session.commit()
         else:
             db.session.rollback()  # checking only: nothing written, no transaction kept open
