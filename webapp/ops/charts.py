@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 
-from webapp.i18n import N_
+from webapp.i18n import N_, text_direction
 from webapp.monitoring.stats import Point
 from webapp.ops.present import seconds_words
 
+RLM = "\u200f"
 WIDTH, HEIGHT = 560, 220
 LEFT, RIGHT, TOP, BOTTOM = 68, 12, 12, 36
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -144,10 +145,15 @@ def point_words(point: Point) -> str:
 
 
 def rung_words(label: str) -> str:
-    """A rung of the ladder ('10 ms', '6 h') in the reader's language."""
+    """A rung of the ladder ('10 ms', '6 h') in the reader's language.
+
+    The chart is drawn left to right in every language; a right-to-left mark first keeps an
+    Arabic figure and its unit in Arabic order ('1 ث' reads number, then unit).
+    """
     figure, unit = label.split(" ")
     name = {"ms": "ms", "s": "s", "min": "m", "h": "h", "d": "d"}[unit]
-    return _(RUNG_WORDS[unit], **{name: figure})
+    words = _(RUNG_WORDS[unit], **{name: figure})
+    return f"{RLM}{words}" if text_direction() == "rtl" else words
 
 
 def _x_ticks(labels: Sequence[str]) -> list[tuple[float, str]]:

@@ -95,9 +95,11 @@ def pause_queue(queue: str) -> Response:
     queue = known_queue(queue)
     if pauses.pause(queue, current_user):
         audit.record(current_user, "pause", "queue", queue)
-        flash(said("Queue %(queue)s paused: its jobs wait until you resume it.", queue), "success")
+        flash(
+            said(N_("Queue %(queue)s paused: its jobs wait until you resume it."), queue), "success"
+        )
     else:
-        flash(said("Queue %(queue)s was already paused; nothing changed.", queue), "info")
+        flash(said(N_("Queue %(queue)s was already paused; nothing changed."), queue), "info")
     return redirect(url_for("ops.index", _anchor="queues"))
 
 
@@ -107,7 +109,7 @@ def resume_queue(queue: str) -> Response:
     queue = known_queue(queue)
     sent = pauses.resume(queue, current_user)
     if sent is None:
-        flash(said("Queue %(queue)s was not paused; nothing changed.", queue), "info")
+        flash(said(N_("Queue %(queue)s was not paused; nothing changed."), queue), "info")
     else:
         audit.record(current_user, "resume", "queue", queue, f"{plural(sent, 'job')} sent")
         flash(resumed_words(queue, sent, SCAN_BATCH), "success")
