@@ -35,7 +35,8 @@ def within_business_rules(case: schemathesis.Case) -> schemathesis.Case:
         if isinstance(body.get("from"), str) and isinstance(body.get("to"), str):
             start, end = sorted([date.fromisoformat(body["from"]), date.fromisoformat(body["to"])])
             body["from"] = start.isoformat()
-            body["to"] = min(end, start + timedelta(days=365)).isoformat()
+            # start + 365 days would overflow after 9999-12-31; start + (end - start) cannot
+            body["to"] = (start + min(end - start, timedelta(days=365))).isoformat()
     return case
 
 
