@@ -16,7 +16,7 @@ from webapp.api import bp, jobs
 from webapp.api.auth import api_user, api_user_id, require_token
 from webapp.api.errors import ApiError
 from webapp.api.limits import post_rate_limit
-from webapp.api.reads import reads_only
+from webapp.api.reads import close_read_connection, reads_only
 from webapp.api.schemas import (
     ErrorEnvelope,
     JobAccepted,
@@ -41,6 +41,7 @@ from webapp.notifications.job_webhook import attempts_for
 # so CSRF tokens have nothing to protect here (and integrators' scripts have none to send).
 csrf.exempt(bp)
 bp.before_request(require_token)
+bp.teardown_request(close_read_connection)
 bp.before_request(jobs.require_json_body)
 
 ERRORS = {

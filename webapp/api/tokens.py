@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Row, and_, bindparam, select, update
 
+from webapp.api.reads import read_apart
 from webapp.engine.public import STATUS_COLUMNS
 from webapp.extensions import db
 from webapp.models.api import ApiToken
@@ -112,8 +113,8 @@ def authenticate(secret: str, job_id: str | None = None) -> Caller | None:
     params = {"token_hash": hash_token(secret)}
     if job_id is None:
         row = db.session.execute(_LOOKUP, params).first()
-    else:
-        row = db.session.execute(_LOOKUP_WITH_JOB, {**params, "job_id": job_id}).first()
+    else:  # a status poll, which changes nothing: its one read, outside the session
+        row = read_apart(_LOOKUP_WITH_JOB, {**params, "job_id": job_id}).first()
     if row is None or row.revoked_at is not None or row.disabled:
         return None
     now = utcnow()
