@@ -26,6 +26,7 @@ ALLOWED = frozenset(
         "SMS",
         "HTTP",
         "HTTPS",
+        "HTML",
         "JSON",
         "ID",
         "IDs",

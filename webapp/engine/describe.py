@@ -38,7 +38,11 @@ PARAM_LABELS = {
     "date": N_("Day"),
     "orders": N_("Orders"),
     "language": N_("Language"),
+    "action": N_("Action"),  # an admin's bulk retry or discard (ops_bulk)
+    "filter": N_("Filter"),
+    "requested_from": N_("Requested from"),
 }
+BULK_ACTIONS = {"retry": N_("Retry"), "discard": N_("Discard")}
 LANGUAGES = {"en": N_("English"), "ar": N_("Arabic")}  # a file's language (reports, exports)
 AUDIENCES = {"all": N_("All customers"), "region": N_("A region"),
              "ordered": N_("Ordered in a period")}  # fmt: skip
@@ -97,6 +101,8 @@ def plain_value(name: str, value: Any) -> str:
         return plain_date(value)
     if name == "language":
         return _(LANGUAGES[str(value)]) if str(value) in LANGUAGES else str(value)
+    if name == "action":
+        return _(BULK_ACTIONS[str(value)]) if str(value) in BULK_ACTIONS else str(value)
     if name == "audience":
         return _(AUDIENCES[str(value)]) if str(value) in AUDIENCES else str(value)
     if name == "channels" and isinstance(value, list):
