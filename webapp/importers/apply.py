@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, or_, select, update
 
 from webapp.extensions import db
@@ -106,7 +107,9 @@ def _customers(rows: Sequence[Checked], plan: Plan) -> None:
         email, name, region, phone, since = row[2]
         owner = owners.get(phone)
         if owner is not None and owner != email:
-            plan.rejects.append((row, [f"phone {phone} belongs to another customer ({owner})"]))
+            plan.rejects.append((row, [_("%(column)s %(phone)s belongs to another customer "
+                                         "(%(owner)s)", column="phone", phone=phone,
+                                         owner=owner)]))  # fmt: skip
             continue
         before = known.get(email)
         if before is None:
@@ -145,7 +148,8 @@ def _products(rows: Sequence[Checked], plan: Plan, creates: bool) -> None:
         before = known.get(sku)
         if before is None:
             if not creates:
-                plan.rejects.append((row, [f"sku {sku} is not the SKU of any product"]))
+                plan.rejects.append((row, [_("%(column)s %(sku)s is not the SKU of any product",
+                                             column="sku", sku=sku)]))  # fmt: skip
                 continue
             plan.creates.append((sku, values[1], values[2], price))
             continue

@@ -17,7 +17,9 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
+from webapp.i18n import N_
 from webapp.importers.phones import known_e164
 
 Parser = Callable[[Any], Any]
@@ -25,7 +27,20 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 class CellProblem(ValueError):
-    """The cell cannot be used; the message says why, in words."""
+    """The cell cannot be used: a whole sentence about the cell's column, with %(column)s.
+
+    The sentence is a msgid (marked N_ where raised); `words(column)` says it in the language
+    being written (the job's, inside force_locale), naming the column as the file does.
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % {"column": "the cell", **values})
+        self.message = message
+        self.values = values
+
+    def words(self, column: str) -> str:
+        """The problem in the current language, about `column` ('email is not a date...')."""
+        return _(self.message, column=column, **self.values)
 
 
 def as_text(value: Any) -> str:
@@ -47,7 +62,8 @@ def text(max_length: int) -> Parser:
     def parse(value: Any) -> str:
         words = " ".join(as_text(value).split())
         if len(words) > max_length:
-            raise CellProblem(f"is {len(words)} characters long; at most {max_length} fit")
+            raise CellProblem(N_("%(column)s is %(length)s characters long; at most %(most)s fit"),
+                              length=len(words), most=max_length)  # fmt: skip
         return words
 
     return parse
@@ -77,9 +93,12 @@ def email(value: Any) -> str:
         else:
             normalized = validate_email(words, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise CellProblem(f"is not an email address ({str(exc).rstrip('.')})") from None
+        raise CellProblem(N_("%(column)s is not an email address (%(reason)s)"),
+                          reason=str(exc).rstrip(".")) from None  # fmt: skip
     if len(normalized) > 254:
-        raise CellProblem("is longer than the 254 characters an email address may have")
+        raise CellProblem(
+            N_("%(column)s is longer than the 254 characters an email address may have")
+        )
     return normalized
 
 
@@ -89,7 +108,8 @@ def phone(region: str) -> Parser:
     One already written +digits is checked by `known_e164` (the same answers, without parsing
     it again); any other is parsed, validated and formatted by phonenumbers.
     """
-    invalid = f"is not a valid phone number (numbers without a +country code are read as {region})"
+    invalid = N_("%(column)s is not a valid phone number (numbers without a +country code are "
+                 "read as %(region)s)")  # fmt: skip
 
     def parse(value: Any) -> str:
         words = as_text(value)
@@ -98,19 +118,21 @@ def phone(region: str) -> Parser:
         valid = known_e164(words)
         if valid is not None:
             if not valid:
-                raise CellProblem(invalid)
+                raise CellProblem(invalid, region=region)
             return words
         try:
             number = phonenumbers.parse(words, region)
         except phonenumbers.NumberParseException:
-            raise CellProblem("is not a phone number") from None
+            raise CellProblem(N_("%(column)s is not a phone number")) from None
         if not phonenumbers.is_valid_number(number):
-            raise CellProblem(invalid)
+            raise CellProblem(invalid, region=region)
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     return parse
 
 
+NOT_A_DATE = N_("%(column)s is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31")
+NOT_AN_AMOUNT = N_("%(column)s is not an amount: write it like 12.50")
 _DAYS: dict[str, datetime] = {}  # text already read as a date: still one tomorrow
 DAYS_KEPT = 4096
 
@@ -131,11 +153,11 @@ def day(value: Any) -> datetime:
         try:
             found = date.fromisoformat(words)
         except ValueError:
-            raise CellProblem("is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31") from None
+            raise CellProblem(NOT_A_DATE) from None
         if len(words) != 10:
-            raise CellProblem("is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31")
+            raise CellProblem(NOT_A_DATE)
     if found.year < 1900 or found > datetime.now(UTC).date():
-        raise CellProblem("is not a date between 1900 and today")
+        raise CellProblem(N_("%(column)s is not a date between 1900 and today"))
     result = datetime.combine(found, time(0), UTC)
     if isinstance(value, str) and len(_DAYS) < DAYS_KEPT:
         _DAYS[value] = result
@@ -145,36 +167,37 @@ def day(value: Any) -> datetime:
 def money(value: Any) -> int:
     """An amount with at most two decimals, 0 or more, as whole cents (12.5 -> 1250)."""
     if isinstance(value, bool):
-        raise CellProblem("is not an amount")
+        raise CellProblem(N_("%(column)s is not an amount"))
     if isinstance(value, int | float):
         words = repr(value) if isinstance(value, float) else str(value)
     else:
         words = as_text(value).replace(",", "")
     if words.startswith(FORMULA_PREFIXES[:1]):
-        raise CellProblem("is a formula: type the amount itself")
+        raise CellProblem(N_("%(column)s is a formula: type the amount itself"))
     try:
         amount = Decimal(words)
     except InvalidOperation:
-        raise CellProblem("is not an amount: write it like 12.50") from None
+        raise CellProblem(NOT_AN_AMOUNT) from None
     if not amount.is_finite():
-        raise CellProblem("is not an amount: write it like 12.50")
+        raise CellProblem(NOT_AN_AMOUNT)
     if amount < 0:
-        raise CellProblem("is below zero")
+        raise CellProblem(N_("%(column)s is below zero"))
     if amount != amount.quantize(Decimal("0.01")):
-        raise CellProblem("has more than two decimals")
+        raise CellProblem(N_("%(column)s has more than two decimals"))
     if amount >= 10_000_000:
-        raise CellProblem("is more than 9,999,999.99")
+        raise CellProblem(N_("%(column)s is more than 9,999,999.99"))
     return int(amount * 100)
 
 
 def choice(options: Sequence[str]) -> Parser:
     """One of `options`, in any letter case; returned as the option is written."""
     by_lower = {option.lower(): option for option in options}
+    listed = ", ".join(options)
 
     def parse(value: Any) -> str:
         found = by_lower.get(as_text(value).lower())
         if found is None:
-            raise CellProblem(f"is not one of {', '.join(options)}")
+            raise CellProblem(N_("%(column)s is not one of %(options)s"), options=listed)
         return found
 
     return parse
@@ -186,9 +209,10 @@ def code(max_length: int) -> Parser:
     def parse(value: Any) -> str:
         words = as_text(value)
         if len(words) > max_length:
-            raise CellProblem(f"is {len(words)} characters long; at most {max_length} fit")
+            raise CellProblem(N_("%(column)s is %(length)s characters long; at most %(most)s fit"),
+                              length=len(words), most=max_length)  # fmt: skip
         if not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in words):
-            raise CellProblem("may hold only letters, digits, '-', '_' and '.'")
+            raise CellProblem(N_("%(column)s may hold only letters, digits, '-', '_' and '.'"))
         return words
 
     return parse

@@ -6,24 +6,33 @@ cancel stops between batches with every committed batch kept, and a second attem
 crash reads the file again but skips the batches already applied, taking their counts from
 their rows: nothing is applied twice and the counts are those of the first time. Checking only
 writes nothing at all.
+
+The words the job writes for people (the error file's problems and headers, the note, a
+refused file's message) are in the submitter's language (the job's `language`, English when
+none): the attempt runs inside `flask_babel.force_locale`. Progress messages and the figures'
+labels stay stored in English; the pages say them in the reader's language
+(webapp.jobs.messages).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, format_decimal, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
 from webapp.engine.errors import IMPORT_FILE, JobCancelled, JobError
 from webapp.engine.registry import JobContext
 from webapp.engine.storage import input_dir
 from webapp.extensions import db
+from webapp.i18n import DEFAULT_LANGUAGE, N_, normalise
 from webapp.importers import apply
 from webapp.importers.apply import Checked
 from webapp.importers.errors_file import ErrorFile
@@ -38,6 +47,11 @@ UNDO_QUOTE = ("'=", "'+", "'-", "'@")  # how safe_cells writes formula-looking t
 SEEN_FILE = ".seen-keys.sqlite3"  # in the attempt's folder, never a result (a leading dot)
 Reject = tuple[int, Sequence[Any], list[str]]  # a rejected row: its line, cells and problems
 BATCH_ROW = insert(ImportBatch.__table__)  # a batch's import_batches row, a Core statement
+
+
+def import_language(params: Mapping[str, Any]) -> str:
+    """The language an import's words are written in ('en' when its params name none)."""
+    return normalise(params.get("language")) or DEFAULT_LANGUAGE
 
 
 def upload_path(job_id: str, fmt: str) -> Path:
@@ -95,8 +109,8 @@ class Importer:
     def run(self) -> dict[str, Any]:
         source = upload_path(self.ctx.job_id, self.fmt)
         if not source.is_file():
-            raise JobError(IMPORT_FILE, "The uploaded file is no longer kept with this job.",
-                           "Upload the file again on New import.", retry=False)  # fmt: skip
+            raise JobError(IMPORT_FILE, _("The uploaded file is no longer kept with this job."),
+                           _("Upload the file again on New import."), retry=False)  # fmt: skip
         self.ctx.progress(0, "Reading the file")
         known = {column.name for column in self.kind.columns}
         try:
@@ -232,25 +246,44 @@ def figures(counts: dict[str, int], applying: bool) -> list[list[Any]]:
     return [[label, counts[name]] for name, label in labels]
 
 
+# What one import reads, as the note names it (English: the kind's label in lower case).
+KIND_ROWS = {
+    "customers": N_("Read %(rows)s rows of customers; the figures say what became of each."),
+    "products": N_("Read %(rows)s rows of products; the figures say what became of each."),
+    "prices": N_("Read %(rows)s rows of price updates; the figures say what became of each."),
+}
+
+
 def note(kind: Kind, counts: dict[str, int], rows: int, applying: bool, stopped: bool) -> str:
-    """One sentence on what happened, or would happen."""
+    """A sentence or two on what happened, or would happen (in the current language)."""
     rejected = counts["rejected"]
+    number = format_decimal(rows)
     tail = ""
     if rejected:
-        rows_word = "row" if rejected == 1 else "rows"
-        tail = (f" {rejected:,} {rows_word} rejected: download them with the problem named on "
-                "each, fix them and import that file.")  # fmt: skip
-    if stopped:
-        done = "The rows before that stay applied." if applying else "Nothing was written."
-        return f"Cancelled after {rows:,} rows. {done}{tail}"
-    if not applying:
-        return (
-            "Checked only: nothing was written. Applying this file would make the changes "
-            f"counted here.{tail}"
+        tail = " " + ngettext(
+            "%(count)s row rejected: download them with the problem named on each, fix them and "
+            "import that file.",
+            "%(count)s rows rejected: download them with the problem named on each, fix them and "
+            "import that file.",
+            rejected,
+            count=format_decimal(rejected),
         )
-    return f"Read {rows:,} rows of {kind.label.lower()}; the figures say what became of each.{tail}"
+    if stopped:
+        if applying:
+            return _("Cancelled after %(rows)s rows. The rows before that stay applied.",
+                     rows=number) + tail  # fmt: skip
+        return _("Cancelled after %(rows)s rows. Nothing was written.", rows=number) + tail
+    if not applying:
+        return _("Checked only: nothing was written. Applying this file would make the changes "
+                 "counted here.") + tail  # fmt: skip
+    said = KIND_ROWS.get(kind.name)
+    if said is None:  # a kind added later: its own English
+        return (f"Read {number} rows of {kind.label.lower()}; the figures say what became of "
+                f"each.{tail}")  # fmt: skip
+    return _(said, rows=number) + tail
 
 
 def run_import(ctx: JobContext) -> dict[str, Any]:
-    """The job type's work function (webapp.engine.catalog)."""
-    return Importer(ctx).run()
+    """The job type's work function (webapp.engine.catalog), in the submitter's language."""
+    with force_locale(import_language(ctx.params)):
+        return Importer(ctx).run()

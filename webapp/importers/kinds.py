@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from webapp.i18n import N_
 from webapp.importers import cells
 from webapp.models.sales import REGIONS
 
@@ -21,7 +22,7 @@ class Column:
     name: str
     required: bool
     example: str
-    hint: str
+    hint: str  # a msgid (marked N_), said in the template's language; %(options)s: choices
     parser: Callable[[str], cells.Parser]  # the phone region -> the cell's parser
 
 
@@ -60,15 +61,15 @@ CUSTOMERS = Kind(
     description="New customers are added; a customer whose email is already known is updated.",
     unique=("email", "phone"),
     columns=(
-        Column("email", True, "layla.haddad@example.com", "The key: one row per customer.",
+        Column("email", True, "layla.haddad@example.com", N_("The key: one row per customer."),
                _fixed(cells.email)),
-        Column("name", True, "Layla Haddad", "Up to 120 characters.", _fixed(cells.text(120))),
-        Column("region", True, "North", "One of " + ", ".join(REGIONS) + ".",
+        Column("name", True, "Layla Haddad", N_("Up to 120 characters."), _fixed(cells.text(120))),
+        Column("region", True, "North", N_("One of %(options)s."),
                _fixed(cells.choice(REGIONS))),
         Column("phone", False, "+966501234567",
-               "Optional. Stored as +country code and number; numbers without +code are read "
-               "as the default region's.", cells.phone),
-        Column("customer_since", False, "2024-05-01", "Optional date, YYYY-MM-DD.",
+               N_("Optional. Stored as +country code and number; numbers without +code are "
+                  "read as the default region's."), cells.phone),
+        Column("customer_since", False, "2024-05-01", N_("Optional date, YYYY-MM-DD."),
                _fixed(cells.day)),
     ),
 )  # fmt: skip
@@ -80,11 +81,11 @@ PRODUCTS = Kind(
     description="New products are added; a product whose SKU is already known is updated.",
     unique=("sku",),
     columns=(
-        Column("sku", True, "ELE-0101", "The key: letters, digits, '-', '_' and '.'.",
+        Column("sku", True, "ELE-0101", N_("The key: letters, digits, '-', '_' and '.'."),
                _fixed(cells.code(32))),
-        Column("name", True, "Desk lamp", "Up to 120 characters.", _fixed(cells.text(120))),
-        Column("category", True, "Electronics", "Up to 40 characters.", _fixed(cells.text(40))),
-        Column("unit_price", True, "49.90", "At most two decimals, e.g. 49.90.",
+        Column("name", True, "Desk lamp", N_("Up to 120 characters."), _fixed(cells.text(120))),
+        Column("category", True, "Electronics", N_("Up to 40 characters."), _fixed(cells.text(40))),
+        Column("unit_price", True, "49.90", N_("At most two decimals, e.g. 49.90."),
                _fixed(cells.money)),
     ),
 )  # fmt: skip
@@ -97,8 +98,8 @@ PRICES = Kind(
     unique=("sku",),
     creates=False,
     columns=(
-        Column("sku", True, "ELE-0101", "An existing product's SKU.", _fixed(cells.code(32))),
-        Column("unit_price", True, "52.50", "At most two decimals, e.g. 52.50.",
+        Column("sku", True, "ELE-0101", N_("An existing product's SKU."), _fixed(cells.code(32))),
+        Column("unit_price", True, "52.50", N_("At most two decimals, e.g. 52.50."),
                _fixed(cells.money)),
     ),
 )  # fmt: skip

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+
+from webapp.i18n import N_
+
 FORMATS = {"csv": "CSV", "xlsx": "Excel workbook (.xlsx)"}
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -28,13 +32,15 @@ CHUNK = 1024 * 1024
 MAX_FIELD = 64 * 1024  # the longest cell a CSV may have
 csv.field_size_limit(MAX_FIELD)
 
+# What a file holds, named in the refusal (marked here, said in the reader's language there).
+ZIP_WORDS = N_("a ZIP archive or an Excel workbook")
 _MAGIC = (
-    (b"PK\x03\x04", "a ZIP archive or an Excel workbook"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Office file"),
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", ZIP_WORDS),
+    (b"\xd0\xcf\x11\xe0", N_("an old Excel (.xls) or Office file")),
+    (b"%PDF", N_("a PDF document")),
+    (b"\x89PNG", N_("a PNG image")),
+    (b"\xff\xd8\xff", N_("a JPEG image")),
+    (b"GIF8", N_("a GIF image")),
 )
 
 
@@ -46,8 +52,10 @@ def file_format(file_name: str) -> str:
     """'csv' or 'xlsx' from the file's name; FileRefused for any other extension."""
     suffix = Path(file_name or "").suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        shown = f".{suffix}" if suffix else "no extension"
-        raise FileRefused(f"The file has {shown}: choose a .csv or .xlsx file.")
+        if not suffix:
+            raise FileRefused(_("The file has no extension: choose a .csv or .xlsx file."))
+        raise FileRefused(_("The file has %(extension)s: choose a .csv or .xlsx file.",
+                            extension=f".{suffix}"))  # fmt: skip
     return suffix
 
 
@@ -60,28 +68,32 @@ def sniff(path: Path, fmt: str) -> None:
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     if not head.strip():
-        raise FileRefused("The file is empty.")
+        raise FileRefused(_("The file is empty."))
     if fmt == "xlsx":
         if not head.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(path):
-            found = _what_it_is(head) or "text or another kind of file"
+            found = _what_it_is(head) or N_("text or another kind of file")
             raise FileRefused(
-                f"The file is named .xlsx but holds {found}, not an Excel workbook. "
-                "Save it from Excel as 'Excel Workbook (.xlsx)', or as CSV with a .csv name."
+                _(
+                    "The file is named .xlsx but holds %(found)s, not an Excel workbook. Save it "
+                    "from Excel as 'Excel Workbook (.xlsx)', or as CSV with a .csv name.",
+                    found=_(found),
+                )
             )
         with zipfile.ZipFile(path) as archive:
             if "xl/workbook.xml" not in archive.namelist():
-                raise FileRefused("The file is a ZIP archive but not an Excel workbook (.xlsx).")
+                raise FileRefused(_("The file is a ZIP archive but not an Excel workbook (.xlsx)."))
         return
     found = _what_it_is(head)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        found = "UTF-16 text"
+        found = N_("UTF-16 text")
     if found is None and b"\x00" in head:
-        found = "binary data"
+        found = N_("binary data")
+    if found == ZIP_WORDS:
+        raise FileRefused(_("The file is named .csv but holds %(found)s, not CSV text: choose "
+                            ".xlsx for an Excel workbook.", found=_(found)))  # fmt: skip
     if found is not None:
-        hint = "choose .xlsx for an Excel workbook" if found.startswith("a ZIP") else (
-            "save it as 'CSV UTF-8'"
-        )  # fmt: skip
-        raise FileRefused(f"The file is named .csv but holds {found}, not CSV text: {hint}.")
+        raise FileRefused(_("The file is named .csv but holds %(found)s, not CSV text: save it "
+                            "as 'CSV UTF-8'.", found=_(found)))  # fmt: skip
 
 
 def csv_encoding(path: Path) -> str:
@@ -142,7 +154,8 @@ def open_table(path: Path, fmt: str, known: set[str]) -> Iterator[Table]:
         try:
             header = next(reader, [])
         except csv.Error as exc:
-            raise FileRefused(f"The first row cannot be read as CSV: {exc}.") from None
+            raise FileRefused(_("The first row cannot be read as CSV: %(reason)s.",
+                                reason=exc)) from None  # fmt: skip
 
         def rows() -> Iterator[tuple[int, list[Any]]]:
             try:
@@ -150,7 +163,11 @@ def open_table(path: Path, fmt: str, known: set[str]) -> Iterator[Table]:
                     yield reader.line_num, row
             except csv.Error as exc:
                 raise FileRefused(
-                    f"Line {reader.line_num} cannot be read as CSV ({exc}); check its quotes."
+                    _(
+                        "Line %(line)s cannot be read as CSV (%(reason)s); check its quotes.",
+                        line=reader.line_num,
+                        reason=exc,
+                    )
                 ) from None
 
         yield Table(header=[str(cell) for cell in header], rows=rows(),
@@ -164,7 +181,8 @@ def _xlsx_table(path: Path) -> Iterator[Table]:
     try:
         book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # a damaged archive, missing parts: openpyxl raises many kinds
-        raise FileRefused(f"The workbook cannot be read ({type(exc).__name__}).") from None
+        raise FileRefused(_("The workbook cannot be read (%(reason)s).",
+                            reason=type(exc).__name__)) from None  # fmt: skip
     try:
         sheet = book.worksheets[0]
         values = sheet.iter_rows(values_only=True)

@@ -8,7 +8,10 @@ region is not one of North, South, East, West, Central".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import reduce
 from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
 
 from webapp.importers.cells import CellProblem
 from webapp.importers.kinds import Kind, header_key
@@ -29,14 +32,22 @@ def column_positions(kind: Kind, header: Sequence[str]) -> dict[str, int]:
         name = header_key(cell)
         if any(column.name == name for column in kind.columns):
             if name in positions:
-                raise HeaderProblem(f"The column {name} appears twice in the first row.")
+                raise HeaderProblem(_("The column %(name)s appears twice in the first row.",
+                                      name=name))  # fmt: skip
             positions[name] = index
     missing = [name for name in kind.required if name not in positions]
     if missing:
         expected = ", ".join(column.name for column in kind.columns)
+        either = reduce(lambda first, second: _("%(first)s or %(second)s", first=first,
+                                                 second=second), missing)  # fmt: skip
         raise HeaderProblem(
-            f"The first row has no {' or '.join(missing)} column. {kind.label} files need "
-            f"these columns: {expected} (download the template to start from one)."
+            _(
+                "The first row has no %(missing)s column. %(kind)s files need these columns: "
+                "%(expected)s (download the template to start from one).",
+                missing=either,
+                kind=_(kind.label),
+                expected=expected,
+            )
         )
     return positions
 
@@ -70,12 +81,12 @@ class RowChecker:
             cell = raw[index] if index < width else None
             if cell is None or (isinstance(cell, str) and (not cell or cell.isspace())):
                 if required:
-                    problems.append(f"{name} is missing")
+                    problems.append(_("%(column)s is missing", column=name))
                 continue
             try:
                 values[slot] = parse(cell)
             except CellProblem as problem:
-                problems.append(f"{name} {problem}")
+                problems.append(problem.words(name))
         return tuple(values), problems
 
     def repeats(self, rows: Sequence[Checked]) -> list[tuple[Checked, list[str]]]:
@@ -95,7 +106,8 @@ class RowChecker:
         for row in rows:
             keyed = [(tag + str(value).lower(), name, value) for tag, slot, name in self.unique
                      if (value := row[2][slot]) is not None]  # fmt: skip
-            problems = [f"{name} {value} appears in an earlier row of this file"
+            problems = [_("%(column)s %(value)s appears in an earlier row of this file",
+                          column=name, value=value)
                         for key, name, value in keyed if key in earlier or key in kept]  # fmt: skip
             if problems:
                 found.append((row, problems))

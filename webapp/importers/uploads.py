@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import gettext as _
 
 from webapp.engine import service
 from webapp.engine.errors import ParamError
 from webapp.engine.storage import input_dir
+from webapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, normalise
 from webapp.importers.job import upload_path
 from webapp.importers.kinds import KINDS
 from webapp.importers.reading import FileRefused, file_format, header_of, sniff
@@ -66,7 +68,7 @@ def clean_file_name(name: str | None) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     base = "".join(ch for ch in base if ch.isprintable())
     if not base:
-        raise FileRefused("Choose a file to import.")
+        raise FileRefused(_("Choose a file to import."))
     return base[-NAME_MAX:]
 
 
@@ -74,7 +76,7 @@ def stage(kind_name: str, file_name: str | None, stream: IO[bytes]) -> Staged:
     """Copy, size-check and sniff an upload; FileRefused (with words to show) when unusable."""
     kind = KINDS.get(kind_name)
     if kind is None:
-        raise FileRefused(f"Choose what to import: {', '.join(KINDS)}.")
+        raise FileRefused(_("Choose what to import: %(kinds)s.", kinds=", ".join(KINDS)))
     name = clean_file_name(file_name)
     fmt = file_format(name)
     limit = max_bytes()
@@ -88,8 +90,11 @@ def stage(kind_name: str, file_name: str | None, stream: IO[bytes]) -> Staged:
                 staged.size_bytes += len(chunk)
                 if staged.size_bytes > limit:
                     raise FileRefused(
-                        f"The file is larger than {size_words(limit)}, the most one import takes: "
-                        "split it into smaller files."
+                        _(
+                            "The file is larger than %(size)s, the most one import takes: split "
+                            "it into smaller files.",
+                            size=size_words(limit),
+                        )
                     )
                 out.write(chunk)
         sniff(staged.path, fmt)
@@ -105,30 +110,49 @@ def stage(kind_name: str, file_name: str | None, stream: IO[bytes]) -> Staged:
 
 
 def validate_import(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """bulk_import parameters: kind, mode, file_name, format, size_bytes."""
-    unknown = sorted(set(raw) - {"kind", "mode", "file_name", "format", "size_bytes"})
+    """bulk_import parameters: kind, mode, file_name, format, size_bytes and language.
+
+    `language` (the submitter's: the words of the error file, the note, the refusals) is kept
+    only when it is not English, so English jobs keep the parameters they always had.
+    """
+    unknown = sorted(set(raw) - {"kind", "mode", "file_name", "format", "size_bytes",
+                                 "language"})  # fmt: skip
     if unknown:
-        raise ParamError(
-            unknown[0], f"bulk_import does not take a parameter called {unknown[0]!r}."
-        )
+        raise ParamError(unknown[0], _("bulk_import does not take a parameter called %(name)s.",
+                                       name=repr(unknown[0])))  # fmt: skip
     kind = raw.get("kind")
     if kind not in KINDS:
-        raise ParamError("kind", f"kind must be one of {', '.join(KINDS)}.")
+        raise ParamError("kind", _("kind must be one of %(kinds)s.", kinds=", ".join(KINDS)))
     mode = raw.get("mode")
     if mode not in MODES:
-        raise ParamError("mode", "mode must be 'check' (check only) or 'apply' (check and apply).")
+        raise ParamError(
+            "mode", _("mode must be 'check' (check only) or 'apply' (check and apply).")
+        )
+    language = raw.get("language") or DEFAULT_LANGUAGE
+    if language not in LANGUAGES:
+        raise ParamError("language", _("language must be one of %(languages)s.",
+                                       languages=", ".join(LANGUAGES)))  # fmt: skip
     try:
         name = clean_file_name(str(raw.get("file_name") or ""))
         fmt = file_format(name)
     except FileRefused as exc:
         raise ParamError("file_name", str(exc)) from None
     if raw.get("format", fmt) != fmt:
-        raise ParamError("format", "format must match the file name's extension.")
+        raise ParamError("format", _("format must match the file name's extension."))
     try:
         size = int(raw.get("size_bytes") or 0)
     except (TypeError, ValueError):
-        raise ParamError("size_bytes", "size_bytes must be a whole number.") from None
-    return {"kind": kind, "mode": mode, "file_name": name, "format": fmt, "size_bytes": size}
+        raise ParamError("size_bytes", _("size_bytes must be a whole number.")) from None
+    clean = {"kind": kind, "mode": mode, "file_name": name, "format": fmt, "size_bytes": size}
+    if language != DEFAULT_LANGUAGE:
+        clean["language"] = language
+    return clean
+
+
+def submitter_language() -> str:
+    """The language of the request submitting an import: the page's (or the API's
+    Accept-Language); English outside a request (the CLI)."""
+    return current_language() if has_request_context() else DEFAULT_LANGUAGE
 
 
 def size_hint(params: Mapping[str, Any]) -> int:
@@ -136,10 +160,15 @@ def size_hint(params: Mapping[str, Any]) -> int:
     return max(1, int(params.get("size_bytes") or 0) // 1024)
 
 
-def submit_import(user: User, kind: str, mode: str, staged: Staged, name: str | None = None) -> Job:
-    """Make the job with the staged file moved into its input folder (one transaction)."""
-    params = {"kind": kind, "mode": mode, "file_name": staged.file_name, "format": staged.fmt,
-              "size_bytes": staged.size_bytes}  # fmt: skip
+def submit_import(user: User, kind: str, mode: str, staged: Staged, name: str | None = None,
+                  language: str | None = None) -> Job:  # fmt: skip
+    """Make the job with the staged file moved into its input folder (one transaction); its
+    words in `language`, by default the submitting request's."""
+    params: dict[str, Any] = {"kind": kind, "mode": mode, "file_name": staged.file_name,
+                              "format": staged.fmt, "size_bytes": staged.size_bytes}  # fmt: skip
+    language = normalise(language) or submitter_language()
+    if language != DEFAULT_LANGUAGE:
+        params["language"] = language
 
     def keep_file(job: Job) -> list[Any]:
         input_dir(job.id, create=True)
