@@ -23,6 +23,7 @@ from tests.imports.helpers import (
     customers_file,
     forget_imports,
     run,
+    xlsx_bytes,
 )
 from webapp.engine.errors import IMPORT_FILE
 from webapp.engine.links import result_file
@@ -221,6 +222,22 @@ def test_a_refused_file_is_named_in_arabic_on_the_page(
     assert english in upload(staff_client, data, name).get_data(as_text=True)
 
 
+def test_an_arabic_workbook_import_gets_an_arabic_workbook_back(
+    stub_broker: object, staff_client: FlaskClient, forget: None
+) -> None:
+    """A workbook's error file: a right-to-left sheet with an Arabic name, headers, problems."""
+    rows = [CUSTOMER_HEADER, customer(1), customer(2, region="Mars")]
+    job = run(submitted(upload(staff_client, xlsx_bytes(rows), "people.xlsx", AR)))
+    path = result_file(job)
+    assert path is not None
+    sheet = load_workbook(path).worksheets[0]
+    assert sheet.title == "الصفوف المرفوضة" and sheet.sheet_view.rightToLeft
+    assert [cell.value for cell in sheet[1]][-2:] == ["السطر", "المشكلات"]
+    assert sheet.cell(2, len(CUSTOMER_HEADER) + 2).value == (
+        "العمود region ليس أحد الخيارات: North, South, East, West, Central"
+    )
+
+
 def test_a_file_refused_by_the_worker_says_so_in_arabic(
     stub_broker: object, staff_client: FlaskClient, forget: None
 ) -> None:
@@ -243,6 +260,8 @@ def test_the_workbook_template_in_arabic(staff_client: FlaskClient) -> None:
     english = load_workbook(io.BytesIO(staff_client.get(
         "/imports/templates/customers.xlsx").data))  # fmt: skip
     assert arabic.sheetnames == ["العملاء", "الأعمدة"]
+    assert all(sheet.sheet_view.rightToLeft for sheet in arabic.worksheets)
+    assert not any(sheet.sheet_view.rightToLeft for sheet in english.worksheets)
     assert english.sheetnames == ["Customers", "Columns"]
     for book in (arabic, english):
         first = book.worksheets[0]

@@ -21,6 +21,7 @@ import xlsxwriter
 from flask_babel import pgettext
 
 from webapp.generators.safe_cells import csv_cell, write_cell, write_text
+from webapp.i18n import text_direction
 from webapp.importers.reading import CONTENT_TYPES
 
 PROBLEMS = "problems"  # the English header, as tests and scripts read it
@@ -47,6 +48,8 @@ class ErrorFile:
         else:
             self._book = xlsxwriter.Workbook(str(self.path), {"constant_memory": True})
             self._sheet = self._book.add_worksheet(pgettext("error file sheet", "Rejected rows"))
+            if text_direction() == "rtl":
+                self._sheet.right_to_left()  # an Arabic job's file reads from the right
             bold = self._book.add_format({"bold": True})
             for col, cell in enumerate([*header, *added_headers()]):
                 write_text(self._sheet, 0, col, str(cell), bold)

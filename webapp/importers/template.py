@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from webapp.generators.safe_cells import write_text
+from webapp.i18n import text_direction
 from webapp.importers.kinds import Kind
 from webapp.models.sales import REGIONS
 
@@ -33,6 +34,8 @@ def template_bytes(kind: Kind, fmt: str) -> bytes:
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = book.add_worksheet(_(kind.label))
     bold = book.add_format({"bold": True})
+    if text_direction() == "rtl":
+        sheet.right_to_left()
     text_format = book.add_format({"num_format": "@"})  # typed phones and SKUs stay text
     for col, column in enumerate(kind.columns):
         write_text(sheet, 0, col, column.name, bold)
@@ -42,6 +45,8 @@ def template_bytes(kind: Kind, fmt: str) -> bytes:
     for row, column in enumerate(kind.columns):
         write_text(notes, row, 0, column.name, bold)
         write_text(notes, row, 1, column_note(column.required, column.hint))
+    if text_direction() == "rtl":
+        notes.right_to_left()
     notes.set_column(0, 0, 18)
     notes.set_column(1, 1, 90)
     book.close()
