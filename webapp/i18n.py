@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale
 
 LANGUAGES = ("en", "ar")
@@ -100,6 +100,32 @@ def text_direction(language: str | None = None) -> str:
     return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def arabic_indic_digits(language: str | None = None) -> bool:
+    """True when Arabic is being written and ARABIC_DIGITS is 'arabic-indic'."""
+    if (language or current_language()) != "ar" or not has_app_context():
+        return False
+    return current_app.config.get("ARABIC_DIGITS") == "arabic-indic"
+
+
+def numbering_system(language: str | None = None) -> str:
+    """Babel's numbering system for the language being written: 'arab' or 'latn'."""
+    return "arab" if arabic_indic_digits(language) else "latn"
+
+
+def localise_digits(text: str, language: str | None = None) -> str:
+    """`text` with Arabic-Indic digits when ARABIC_DIGITS asks for them (Babel's dates and
+    durations have no numbering system of their own), else as it is."""
+    return text.translate(ARABIC_INDIC) if arabic_indic_digits(language) else text
+
+
+def hijri_dates() -> bool:
+    """True when pages show the Hijri date beside the Gregorian one (HIJRI_DATES=on)."""
+    return has_app_context() and current_app.config.get("HIJRI_DATES") == "on"
+
+
 babel = Babel()
 
 
@@ -114,5 +140,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_language=current_language,
         text_direction=text_direction,
+        numbering_system=numbering_system,
+        hijri_dates=hijri_dates,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )

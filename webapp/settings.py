@@ -55,6 +55,14 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _one_of(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """A setting that takes one of a few words (the first is the default)."""
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be {' or '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _dev_secret_key(instance: Path) -> str:
     """Return a development secret kept under instance/ so every process shares it."""
     path = instance / "secret_key"
@@ -205,4 +213,8 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "60 per minute"),
         "WEBHOOK_ALLOW_PRIVATE": _bool(env, "WEBHOOK_ALLOW_PRIVATE", False),
         "WEBHOOK_TIMEOUT": _float(env, "WEBHOOK_TIMEOUT", 10.0),
+        # Arabic pages' digits: western (0123) or arabic-indic (٠١٢٣); dates, times, numbers.
+        "ARABIC_DIGITS": _one_of(env, "ARABIC_DIGITS", ("western", "arabic-indic")),
+        # The Hijri (Umm al-Qura) date beside the Gregorian one on pages' times: off or on.
+        "HIJRI_DATES": _one_of(env, "HIJRI_DATES", ("off", "on")),
     }

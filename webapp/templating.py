@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
 
-from webapp.i18n import N_
+from webapp.i18n import N_, localise_digits, numbering_system
 from webapp.models.types import utcnow
 
 
@@ -44,7 +44,7 @@ def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
             )
             if language == "ar" and words.startswith("قبل "):
                 words = "منذ " + words.removeprefix("قبل ")  # "since": how Arabic UIs say it
-            return words
+            return localise_digits(words, language)
     return _("just now")
 
 
@@ -62,7 +62,23 @@ def exact_words(moment: datetime) -> str:
     language = _language()
     pattern = EXACT_PATTERNS.get(language, EXACT_PATTERNS["en"])
     words = format_datetime(moment.astimezone(UTC), pattern, tzinfo=UTC, locale=language)
-    return f"{words} UTC"
+    return f"{localise_digits(words, language)} UTC"
+
+
+def hijri_words(moment: datetime) -> str:
+    """The moment's Hijri (Umm al-Qura) date in UTC, '14 Jumada al-Akhirah 1448 AH' /
+    '14 جمادى الآخرة 1448 هـ'; empty outside the calendar's range (1343-1500 AH)."""
+    from hijridate import Gregorian
+
+    day = moment.astimezone(UTC).date()
+    try:
+        hijri = Gregorian(day.year, day.month, day.day).to_hijri()
+    except (ValueError, OverflowError):
+        return ""
+    language = _language()
+    month = hijri.month_name("ar" if language == "ar" else "en")
+    words = _("%(day)s %(month)s %(year)s AH", day=hijri.day, month=month, year=hijri.year)
+    return localise_digits(words, language)
 
 
 def time_element(moment: datetime, words: str, css: str = "") -> Markup:
@@ -71,11 +87,15 @@ def time_element(moment: datetime, words: str, css: str = "") -> Markup:
     The exact time is visible, so keyboard and touch users read it too (no hover needed); app.js
     rewrites it in the reader's own time zone.
     """
+    from webapp.i18n import hijri_dates
+
     iso = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
     klass = f' class="{escape(css)}"' if css else ""
+    hijri = hijri_words(moment) if hijri_dates() else ""
+    hijri_part = f' <small class="hijri-date">{escape(hijri)}</small>' if hijri else ""
     return Markup(
         f'<time{klass} datetime="{escape(iso)}">{escape(words)} '
-        f'<small class="exact-time">{escape(exact_words(moment))}</small></time>'
+        f'<small class="exact-time">{escape(exact_words(moment))}</small>{hijri_part}</time>'
     )
 
 
@@ -91,13 +111,15 @@ def file_size(size: int | None) -> str:
     if size is None:
         return ""
     if size < 1024:
-        return ngettext("%(num)s byte", "%(num)s bytes", size)
+        return localise_digits(ngettext("%(num)s byte", "%(num)s bytes", size))
     value = float(size)
     for unit in ("KB", "MB", "GB"):
         value /= 1024
         if value < 1024 or unit == "GB":
             break
-    return f"{format_decimal(value, '0.0', locale=_language())} {unit}"
+    language = _language()
+    number = format_decimal(value, "0.0", locale=language, numbering_system=numbering_system())
+    return f"{localise_digits(number, language)} {unit}"
 
 
 # The words app.js writes into pages, by key: base.html hands them over in the reader's language.
@@ -123,10 +145,13 @@ def script_words() -> dict[str, str]:
 
 
 def format_number(number: float | int | None) -> str:
-    """12345 -> '12,345', in the reader's language (Western digits in Arabic too)."""
+    """12345 -> '12,345', in the reader's language (Western digits in Arabic unless
+    ARABIC_DIGITS=arabic-indic: '١٢٬٣٤٥')."""
     if number is None:
         return ""
-    return format_decimal(number, locale=_language())
+    language = _language()
+    words = format_decimal(number, locale=language, numbering_system=numbering_system(language))
+    return localise_digits(words, language)  # Babel's 'arab' system sets the separators only
 
 
 # (endpoint, label, role needed); links to endpoints not yet registered are left out.

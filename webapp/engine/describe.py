@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from webapp.engine import registry
 from webapp.engine.errors import UnknownJobType
-from webapp.i18n import N_
+from webapp.i18n import N_, localise_digits
 
 # Everything below is marked in English and said in the reader's language (the `jobs`
 # catalog); outside a request (workers, the CLI) gettext gives the English back.
@@ -71,7 +71,7 @@ def plain_date(text: Any) -> str:
         day = date.fromisoformat(str(text))
     except ValueError:
         return str(text)
-    return format_date(day, "d MMM y")
+    return localise_digits(format_date(day, "d MMM y"))
 
 
 def _choice(name: str, value: Any) -> str:

@@ -9,8 +9,9 @@ var PAGE_LANG = (function () {
     navigator.languages : [navigator.language];
   var mine = asked.filter(function (tag) { return tag && tag.split("-")[0] === lang; });
   var tags = mine.length ? mine.slice() : [lang];
-  if (lang === "ar") {
-    tags = tags.map(function (tag) { return tag.indexOf("-u-") < 0 ? tag + "-u-nu-latn" : tag; });
+  if (lang === "ar") {  // ARABIC_DIGITS: the page says which digits (body data-digits)
+    var digits = document.body && document.body.dataset.digits === "arab" ? "arab" : "latn";
+    tags = tags.map(function (tag) { return tag.indexOf("-u-") < 0 ? tag + "-u-nu-" + digits : tag; });
   }
   return tags;
 })();
@@ -36,11 +37,25 @@ function pageWords(key, values) {
     hour: "2-digit", minute: "2-digit", timeZoneName: "short"
   });
 
+  // HIJRI_DATES=on: the Hijri (Umm al-Qura) date under it, of the same day in the same zone.
+  var hijriFormat = null;
+  try {
+    hijriFormat = new Intl.DateTimeFormat(PAGE_LANG, {
+      calendar: "islamic-umalqura", year: "numeric", month: "long", day: "numeric"
+    });
+    if (hijriFormat.resolvedOptions().calendar !== "islamic-umalqura") { hijriFormat = null; }
+  } catch (e) { hijriFormat = null; }  // the server's Hijri date (UTC) stays
+
   function localiseTimes(root) {
     if (!root.querySelectorAll) { return; }  // htmx also swaps text nodes
     root.querySelectorAll("time[datetime] .exact-time").forEach(function (el) {
       var when = new Date(el.parentNode.getAttribute("datetime"));
       if (!isNaN(when)) { el.textContent = exactFormat.format(when); }
+    });
+    if (!hijriFormat) { return; }
+    root.querySelectorAll("time[datetime] .hijri-date").forEach(function (el) {
+      var when = new Date(el.parentNode.getAttribute("datetime"));
+      if (!isNaN(when)) { el.textContent = hijriFormat.format(when); }
     });
   }
 
