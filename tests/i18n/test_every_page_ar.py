@@ -294,3 +294,12 @@ def test_error_pages_in_arabic(app: Flask, world: list[Page]) -> None:
         html = answer.get_data(as_text=True)
         assert '<html lang="ar" dir="rtl">' in html
         assert english_leftovers(html) == [], role
+
+
+def test_stored_error_messages_are_said_in_arabic(app: Flask, world: list[Page]) -> None:
+    """A failed job's stored English error reads in Arabic on the failed list, as on its page."""
+    client = _client(app, "admin@example.com", AR)
+    html = client.get("/ops/failed", headers=AR).get_data(as_text=True)
+    assert "<bdi>تجاوزت المحاولة المهلة المحددة (900 ث).</bdi>" in html
+    english = client.get("/ops/failed", headers=EN).get_data(as_text=True)
+    assert "<bdi>The attempt ran past the 900 s time limit.</bdi>" in english

@@ -19,6 +19,14 @@ MIB = 1024 * 1024
 NONE = "—"
 
 
+def stored_message(text: str | None) -> str:
+    """A job's stored (English) error message in the page's language where it is a known one
+    (webapp/jobs/messages.py), else as stored."""
+    from webapp.jobs.messages import say
+
+    return say(text)
+
+
 def bdi(text: object) -> Markup:
     """User data (a queue, a host, an email) isolated from the words around it (in Arabic:
     English pages keep their markup as it was)."""
