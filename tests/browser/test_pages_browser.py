@@ -72,6 +72,10 @@ def layout_problems(page: Page, language: str, width: int) -> list[str]:
     assert nav and first
     if width < 640 and nav["height"] > 1.6 * first["height"]:
         problems.append(f"{where}: the nav wraps")
+    current = page.locator("nav.nav a[aria-current]")
+    shown = current.bounding_box() if current.count() else None
+    if shown and not (nav["x"] - 1 <= shown["x"] <= nav["x"] + nav["width"] - shown["width"] + 1):
+        problems.append(f"{where}: the current page's link is scrolled out of sight")
     if language == "ar" and first["x"] + first["width"] < nav["x"] + nav["width"] - 20:
         problems.append(f"{where}: the nav does not start at the right")
     return problems

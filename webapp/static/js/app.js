@@ -435,3 +435,13 @@ function pageWords(key, values) {
     announce(event.target);
   });
 })();
+
+// On a phone the nav is one line that scrolls sideways: the current page's link is shown.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var current = document.querySelector("nav.nav a[aria-current]");
+  var nav = current && current.parentNode;
+  if (nav && nav.scrollWidth > nav.clientWidth) {
+    current.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+});
