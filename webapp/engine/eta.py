@@ -4,10 +4,7 @@ A job page polls once a second, so the typical runtime of each type is read from
 completions (an indexed query) at most once per CACHE_SECONDS per process, and only when an
 estimate needs it. The queue's figures every poll shares (who waits and since when, the threads
 serving it, the jobs running in it) are read at most once per QUEUE_CACHE_SECONDS per process;
-a waiting job that is its owner's oldest then needs no query of its own, nor does one newer
-than all of its owner's in the figures (a job just submitted: every one of those is ahead of
-it; any its owner submitted since the figures were read, at most QUEUE_CACHE_SECONDS ago, are
-not counted, as other users' are not).
+a waiting job that is its owner's oldest then needs no query of its own.
 """
 
 from __future__ import annotations
@@ -80,26 +77,25 @@ def typical_seconds(job_type: str, size: int | None = None) -> float | None:
 
 
 QUEUE_CACHE_SECONDS = 2.0
-Waiting = tuple[int, datetime, datetime]  # due pending jobs, the oldest's and newest's created_at
-_waiting: dict[tuple[str, str], tuple[float, dict[int, Waiting]]] = {}
+_waiting: dict[tuple[str, str], tuple[float, dict[int, tuple[int, datetime]]]] = {}
 _slots: dict[str, tuple[float, int]] = {}
 _busy: dict[str, tuple[float, int]] = {}
 
 
-def _waiting_by_user(queue: str, job_type: str) -> dict[int, Waiting]:
-    """user -> (due pending jobs of the type, oldest and newest created_at), cached briefly."""
+def _waiting_by_user(queue: str, job_type: str) -> dict[int, tuple[int, datetime]]:
+    """user -> (due pending jobs of the type, oldest created_at), cached briefly per process."""
     now, key = time.monotonic(), (queue, job_type)
     with _lock:
         cached = _waiting.get(key)
     if cached is not None and now - cached[0] < QUEUE_CACHE_SECONDS:
         return cached[1]
     rows = db.session.execute(
-        select(Job.user_id, func.count(), func.min(Job.created_at), func.max(Job.created_at))
+        select(Job.user_id, func.count(), func.min(Job.created_at))
         .where(Job.queue == queue, Job.status == PENDING, Job.type == job_type)
         .where(Job.cancel_requested.is_(False), Job.available_at <= db_time())
         .group_by(Job.user_id)
     ).all()
-    waiting = {user_id: (int(count), oldest, newest) for user_id, count, oldest, newest in rows}
+    waiting = {user_id: (int(count), oldest) for user_id, count, oldest in rows}
     with _lock:
         _waiting[key] = (now, waiting)
     return waiting
@@ -136,25 +132,20 @@ def queue_position(job: Job | Row[Any]) -> int | None:
     waiting = _waiting_by_user(job.queue, job.type)
     own_ahead = _own_ahead(job, waiting.get(job.user_id))
     ahead = own_ahead
-    for user_id, (count, oldest, _) in waiting.items():
+    for user_id, (count, oldest) in waiting.items():
         if user_id != job.user_id:
             ahead += min(count, own_ahead + (1 if oldest < job.created_at else 0))
     return ahead + 1
 
 
-def _own_ahead(job: Job | Row[Any], owners: Waiting | None) -> int:
+def _own_ahead(job: Job | Row[Any], owners: tuple[int, datetime] | None) -> int:
     """The owner's due jobs of the job's queue and type that wait since before it.
 
-    Without a query when the queue's figures show it as its owner's oldest waiting job (the
-    usual poll: zero) or as newer than all of them (a POST's new job: all of them); otherwise
-    they are counted.
+    Zero, without a query, when the queue's figures show it as its owner's oldest waiting job
+    (the usual poll); otherwise, and for a job newer than the figures, they are counted.
     """
-    if owners is not None:
-        count, oldest, newest = owners
-        if job.created_at <= oldest:
-            return 0
-        if job.created_at > newest:
-            return count
+    if owners is not None and job.created_at <= owners[1]:
+        return 0
     params = {"user_id": job.user_id, "queue": job.queue, "type": job.type,
               "created_at": job.created_at}  # fmt: skip
     return db.session.scalar(_OWN_AHEAD, params) or 0
