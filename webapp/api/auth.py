@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
+from flask_babel import gettext as _
 from sqlalchemy import Row
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -43,7 +44,10 @@ def require_token() -> None:
     if secret is None:
         raise ApiError(
             "unauthorized",
-            "Send a personal API token: Authorization: Bearer <token> (make one on your profile).",
+            _(
+                "Send a personal API token: Authorization: Bearer <token> "
+                "(make one on your profile)."
+            ),
         )
     job_id = None
     if request.endpoint in ONE_JOB_READS:  # the token and the job in one read (read_apart)
@@ -55,7 +59,7 @@ def require_token() -> None:
     if caller is None:
         raise ApiError(
             "unauthorized",
-            "This token is not valid: unknown, revoked, or its user is disabled.",
+            _("This token is not valid: unknown, revoked, or its user is disabled."),
             headers={"WWW-Authenticate": 'Bearer realm="tamam", error="invalid_token"'},
         )
     g.api_token_id = caller.token_id

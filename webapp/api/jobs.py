@@ -12,17 +12,20 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from sqlalchemy import Row, and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.api.auth import api_user_id, jobs_read_with_token
-from webapp.api.errors import ApiError
+from webapp.api.errors import ApiError, api_language, say_known
 from webapp.api.schemas import JobListQuery, OrdersExportRequest, SalesReportRequest
 from webapp.engine import eta as eta_module
 from webapp.engine.errors import ParamError
 from webapp.engine.public import STATUS_COLUMNS, iso, job_body, status_path
 from webapp.engine.service import submit_row
 from webapp.extensions import db
+from webapp.i18n import DEFAULT_LANGUAGE, N_
+from webapp.jobs.messages import say
 from webapp.models.api import IdempotencyKey, JobCallback
 from webapp.models.job import ACTIVE_STATUSES, Job
 from webapp.models.types import utcnow
@@ -34,6 +37,20 @@ from webapp.notifications.safe_http import UnsafeUrl, check_url
 FIELD_NAMES = {"date_from": "from", "date_to": "to"}
 KEY_MAX = 255
 RETRY_MIN, RETRY_MAX, RETRY_UNKNOWN = 1, 60, 2
+# Why a callback URL is refused, as webapp.notifications.safe_http words it (in English, for the
+# webhook log too): said again in the request's language.
+UNSAFE_URL_WORDS = (
+    N_("Give an http or https URL of at most %(max)s characters."),
+    N_("This is not a valid URL."),
+    N_("Only http and https URLs can receive webhooks."),
+    N_("The URL has no host."),
+    N_("The URL may not carry a user name or password."),
+    N_("The host %(host)s does not resolve."),
+    N_(
+        "The host %(host)s is a private, loopback or link-local address (%(address)s); "
+        "webhooks go to public addresses only."
+    ),
+)
 
 
 def status_url(job_id: str) -> str:
@@ -48,16 +65,16 @@ def require_json_body() -> None:
     if request.mimetype != "application/json":
         raise ApiError(
             "unsupported_media_type",
-            "Send the body as JSON with Content-Type: application/json.",
+            _("Send the body as JSON with Content-Type: application/json."),
             {"content_type": request.mimetype or None},
         )
     try:
         body = json.loads(request.get_data(cache=True) or b"")
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ApiError("malformed_json", "The body is not valid JSON.") from None
+        raise ApiError("malformed_json", _("The body is not valid JSON.")) from None
     if not isinstance(body, dict):
-        raise ApiError("validation_failed", "The body must be a JSON object.",
-                       [{"field": "body", "message": "must be a JSON object"}])  # fmt: skip
+        raise ApiError("validation_failed", _("The body must be a JSON object."),
+                       [{"field": "body", "message": _("must be a JSON object")}])  # fmt: skip
 
 
 def own_job(job_id: str) -> Job:
@@ -66,7 +83,7 @@ def own_job(job_id: str) -> Job:
     if 0 < len(job_id) <= 50:
         job = db.session.get(Job, job_id, populate_existing=True)
     if job is None or job.user_id != api_user_id():
-        raise ApiError("not_found", "There is no job with this id.")
+        raise ApiError("not_found", _("There is no job with this id."))
     return job
 
 
@@ -92,15 +109,21 @@ def own_job_row(job_id: str) -> Row[Any]:
     if job_id not in read and 0 < len(job_id) <= 50:
         row = status_row(job_id)
     if row is None or row.user_id != api_user_id():
-        raise ApiError("not_found", "There is no job with this id.")
+        raise ApiError("not_found", _("There is no job with this id."))
     return row
 
 
 def status_body(
     job: Job | Row[Any], now: datetime, estimate: datetime | None = None
 ) -> dict[str, Any]:
-    """Seed 001's body, with the estimate (given, or worked out) while the job waits or runs."""
+    """Seed 001's body, with the estimate (given, or worked out) while the job waits or runs.
+
+    `message` (the stored progress message, English) is said in the request's language when
+    webapp.jobs.messages knows it; an English request reads it exactly as stored.
+    """
     body = job_body(job, now, str(current_app.config["BASE_URL"]))  # absolute file_url
+    if body["message"] and api_language() != DEFAULT_LANGUAGE:
+        body["message"] = say(body["message"])
     if job.status in ACTIVE_STATUSES:
         body["estimated_completion"] = iso(estimate or eta(job, now))
     return body
@@ -129,6 +152,8 @@ def _params(job_type: str, body: SalesReportRequest | OrdersExportRequest) -> di
     if isinstance(body, OrdersExportRequest):
         params["status"] = body.status or ""
         params["region"] = body.region or ""
+    if body.language:  # the validator keeps 'ar' and leaves English (the default) out
+        params["language"] = body.language
     return params
 
 
@@ -145,9 +170,10 @@ def _idempotency_key() -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > KEY_MAX or not key.isprintable():
-        raise ApiError("validation_failed", "The Idempotency-Key header is not valid.",
+        raise ApiError("validation_failed", _("The Idempotency-Key header is not valid."),
                        [{"field": "Idempotency-Key",
-                         "message": f"must be 1 to {KEY_MAX} printable characters"}])  # fmt: skip
+                         "message": _("must be 1 to %(max)s printable characters",
+                                      max=KEY_MAX)}])  # fmt: skip
     return key
 
 
@@ -161,7 +187,7 @@ def _replay(user_id: int, key: str, fingerprint: str) -> Row[Any] | None:
     if row.fingerprint != fingerprint:
         raise ApiError(
             "idempotency_key_reused",
-            "This Idempotency-Key was already used with another request.",
+            _("This Idempotency-Key was already used with another request."),
             {"job_id": row.job_id},
         )
     return status_row(row.job_id)
@@ -172,15 +198,19 @@ def _callback(user_id: int, url: str | None) -> str | None:
     if url is None:
         return None
     if secret_of(user_id) is None:
-        raise ApiError("validation_failed", "Some fields are not valid: callback_url.",
-                       [{"field": "callback_url", "message": "make a webhook signing secret on "
-                         "your profile page first: deliveries are signed with it"}])  # fmt: skip
+        raise ApiError("validation_failed", _("Some fields are not valid: %(fields)s.",
+                                              fields="callback_url"),
+                       [{"field": "callback_url", "message": _(
+                           "make a webhook signing secret on your profile page first: "
+                           "deliveries are signed with it")}])  # fmt: skip
     allow_private = bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE", False))
     try:
         check_url(url, allow_private)
     except UnsafeUrl as exc:
-        raise ApiError("validation_failed", "Some fields are not valid: callback_url.",
-                       [{"field": "callback_url", "message": str(exc)}]) from None  # fmt: skip
+        raise ApiError("validation_failed", _("Some fields are not valid: %(fields)s.",
+                                              fields="callback_url"),
+                       [{"field": "callback_url",
+                         "message": say_known(str(exc), UNSAFE_URL_WORDS)}]) from None  # fmt: skip
     return url
 
 
@@ -216,7 +246,8 @@ def submit_request(
     except ParamError as exc:
         db.session.rollback()
         field = FIELD_NAMES.get(exc.field, exc.field)
-        raise ApiError("validation_failed", f"Some fields are not valid: {field}.",
+        raise ApiError("validation_failed", _("Some fields are not valid: %(fields)s.",
+                                              fields=field),
                        [{"field": field, "message": exc.message}]) from None  # fmt: skip
     except IntegrityError:  # the same key at the same moment: the other request won
         db.session.rollback()
@@ -240,8 +271,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         if not isinstance(job_id, str) or moment.tzinfo is None:
             raise ValueError(cursor)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
-        raise ApiError("validation_failed", "Some fields are not valid: cursor.",
-                       [{"field": "cursor", "message": "is not a cursor this API gave"}],
+        raise ApiError("validation_failed", _("Some fields are not valid: %(fields)s.",
+                                              fields="cursor"),
+                       [{"field": "cursor", "message": _("is not a cursor this API gave")}],
                        ) from None  # fmt: skip
     return moment, job_id
 

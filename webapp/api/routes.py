@@ -10,11 +10,12 @@ import math
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from spectree import Response as Resp
 
 from webapp.api import bp, jobs
 from webapp.api.auth import api_user, api_user_id, require_token
-from webapp.api.errors import ApiError
+from webapp.api.errors import ApiError, speaks
 from webapp.api.limits import post_rate_limit
 from webapp.api.reads import close_read_connection, reads_only
 from webapp.api.schemas import (
@@ -58,7 +59,7 @@ def _json(
     response.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response.headers[name] = value
-    return response
+    return speaks(response)
 
 
 def _accepted(job_type: str, body: SalesReportRequest | OrdersExportRequest) -> Response:
@@ -137,8 +138,10 @@ def cancel(job_id: str) -> Response:
     job = jobs.own_job(job_id)
     try:
         outcome = cancel_job(job)
-    except JobStateError as exc:
-        raise ApiError("job_final", str(exc), {"status": job.status}) from None
+    except JobStateError:  # the engine's English, said in the request's language
+        message = _("The job is already %(status)s; there is nothing to cancel.",
+                    status=job.status)  # fmt: skip
+        raise ApiError("job_final", message, {"status": job.status}) from None
     now = utcnow()
     if outcome == "cancelled":
         return _json(jobs.status_body(job, now), 200)
@@ -153,10 +156,11 @@ def download(job_id: str) -> Response:
     expires); 409 while the job has no file, 410 once its file was removed."""
     job = jobs.own_job(job_id)
     if job.status != COMPLETED or not (job.result_data or {}).get("file_name"):
-        raise ApiError("job_not_completed", f"The job is {job.status}: it has no file to download.",
+        raise ApiError("job_not_completed",
+                       _("The job is %(status)s: it has no file to download.", status=job.status),
                        {"status": job.status})  # fmt: skip
     if result_expired(job) or result_file(job) is None:
-        raise ApiError("result_expired", "The job's file was removed after its time to live.")
+        raise ApiError("result_expired", _("The job's file was removed after its time to live."))
     response = Response(status=303)
     response.headers["Location"] = signed_download_url(job, external=True)
     response.headers["Cache-Control"] = "no-store"

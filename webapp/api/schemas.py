@@ -47,6 +47,12 @@ class _Request(BaseModel):
         description="http(s) URL POSTed the job's final status, signed per Standard Webhooks.",
     )
 
+    language: Literal["en", "ar"] | None = Field(
+        None,
+        description="The language the file is written in: en (the default) or ar. Not the "
+        "language of the API's messages, which follow Accept-Language.",
+    )
+
     _dates = field_validator("date_from", "to")(_real_date)
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app
+from flask_babel import gettext as _
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData, Tag
 from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
 
-from webapp.api.errors import ApiError
+from webapp.api.errors import ApiError, api_language
+from webapp.i18n import DEFAULT_LANGUAGE, N_
 
 TITLE = "Tamam API"
 VERSION = "1.0.0"
@@ -37,14 +39,64 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+# What each field's pattern means, said when its value does not match it.
+PATTERN_WORDS = {
+    "from": N_("must be a date written as YYYY-MM-DD"),
+    "to": N_("must be a date written as YYYY-MM-DD"),
+    "callback_url": N_("must be an http or https URL"),
+    "cursor": N_("is not a cursor this API gave"),
+}
+OTHER_FORM = N_("is not written in the expected form")
+# Our own validators' messages (schemas.py), as pydantic passes them on.
+OWN_WORDS = {N_("must be a real date written as YYYY-MM-DD")}
+OBJECT_TYPES = {"model_type", "model_attributes_type", "dict_type"}
+
+
+def _translated(error: dict[str, Any], field: str, english: str) -> str:
+    """A pydantic error in the request's language, by its type; pydantic's English for a type
+    not listed here (those a well-meant request does not meet)."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("is required")
+    if kind == "extra_forbidden":
+        return _("is not a field of this request")
+    if kind == "literal_error":
+        allowed = str(ctx.get("expected", "")).replace(" or ", ", ")
+        return _("must be one of %(allowed)s", allowed=allowed)
+    if kind == "string_type":
+        return _("must be text")
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return _("must be a whole number")
+    if kind == "string_too_long":
+        return _("must be at most %(max)s characters long", max=ctx.get("max_length"))
+    if kind == "string_too_short":
+        return _("must be at least %(min)s characters long", min=ctx.get("min_length"))
+    if kind == "greater_than_equal":
+        return _("must be at least %(min)s", min=ctx.get("ge"))
+    if kind == "less_than_equal":
+        return _("must be at most %(max)s", max=ctx.get("le"))
+    if kind == "string_pattern_mismatch":
+        return _(PATTERN_WORDS.get(field, OTHER_FORM))
+    if kind in OBJECT_TYPES:
+        return _("must be a JSON object")
+    if kind == "value_error" and english in OWN_WORDS:
+        return _(english)
+    return english
+
+
 def _field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    english_only = api_language() == DEFAULT_LANGUAGE  # English: word for word as it was
     details = []
     for error in errors:
         message = str(error.get("msg", "is not valid"))
         message = message.removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
             message = "is not a field of this request"
-        details.append({"field": field_name(error.get("loc") or ()), "message": message})
+        field = field_name(error.get("loc") or ())
+        if not english_only:
+            message = _translated(error, field, message)
+        details.append({"field": field, "message": message})
     return details
 
 
@@ -53,9 +105,10 @@ def reject_invalid(req: Any, resp: Any, req_validation_error: Any, instance: Any
     """spectree's `before` hook: a request that fails validation becomes our 422."""
     if req_validation_error is None:
         return
-    details = _field_errors(req_validation_error.errors(include_context=False))
+    details = _field_errors(req_validation_error.errors(include_url=False))
     names = ", ".join(dict.fromkeys(item["field"] for item in details))
-    raise ApiError("validation_failed", f"Some fields are not valid: {names}.", details)
+    raise ApiError("validation_failed", _("Some fields are not valid: %(fields)s.", fields=names),
+                   details)  # fmt: skip
 
 
 def validates_responses() -> bool:

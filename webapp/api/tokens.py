@@ -14,11 +14,13 @@ import secrets
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import Row, and_, bindparam, select, update
 
 from webapp.api.reads import read_apart
 from webapp.engine.public import STATUS_COLUMNS
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.api import ApiToken
 from webapp.models.job import Job
 from webapp.models.types import utcnow
@@ -28,6 +30,9 @@ PREFIX = "tamam_"
 SHOWN = 12  # characters of a token kept to tell tokens apart in lists: "tamam_AbCdEf"
 NAME_MAX = 80
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token
+# The profile page's flash after a revocation (webapp/auth/api_access.py): the API's catalog
+# holds the words about tokens.
+REVOKED = N_("The token “%(name)s” (%(prefix)s…) is revoked.")
 
 
 class TokenError(ValueError):
@@ -68,7 +73,7 @@ def create_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     """Make, store (as a hash) and return a token with its secret: the only time it is seen."""
     label = " ".join((name or "").split())
     if len(label) > NAME_MAX:
-        raise TokenError(f"A token's name can be at most {NAME_MAX} characters long.")
+        raise TokenError(_("A token's name can be at most %(max)s characters long.", max=NAME_MAX))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -95,7 +100,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's tokens (TokenError when it is not theirs or not found)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise TokenError("No such token.")
+        raise TokenError(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()

@@ -5,10 +5,11 @@ made it, and never stored where it could be read again (a token is kept only as 
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from webapp.api.tokens import TokenError, create_token, revoke_token, tokens_of
+from webapp.api.tokens import REVOKED, TokenError, create_token, revoke_token, tokens_of
 from webapp.auth import bp
 from webapp.auth.forms import ConfirmForm, ProfileForm, TokenForm
 from webapp.notifications.job_webhook import rotate_secret, secret_of
@@ -57,7 +58,7 @@ def revoke_api_token(token_id: int) -> Response:
         token = revoke_token(current_user, token_id)
     except TokenError:
         abort(404)
-    flash(f"The token “{token.name}” ({token.prefix}…) is revoked.", "success")
+    flash(_(REVOKED, name=token.name, prefix=token.prefix), "success")
     return redirect(url_for("auth.profile"))
 
 
