@@ -332,7 +332,7 @@ def test_make_run_serves_then_stops_everything(runner_env: dict[str, str]) -> No
         with urllib.request.urlopen(f"{base}/healthz", timeout=10) as health:
             assert health.status == 200
         home = sign_in_over_http(base, "owner@example.com", "owner password")
-        assert "Signed in as owner@example.com." in home
+        assert "Signed in as <bdi>owner@example.com</bdi>." in home
         check_a_killed_worker_process_is_replaced(first, base, runner_env)
         # Ctrl-C while a job runs: dramatiq waits for it, honcho SIGKILLs the worker line after
         # 5 s, dramatiq then gets SIGTERM from the kernel and the runner waits for it to go.

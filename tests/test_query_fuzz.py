@@ -86,7 +86,7 @@ def test_the_fuzzers_finds_are_refused_with_a_message(
     response = client.get(f"/jobs?{query}")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert f"The ?{named}= parameter" in html and "<h1>Bad Request</h1>" in html
+    assert f"The ?{named}= parameter" in html and "<h1>Bad request</h1>" in html
 
 
 def test_json_clients_get_the_message_as_json(client: FlaskClient, staff: User) -> None:
