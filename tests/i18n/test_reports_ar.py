@@ -258,3 +258,21 @@ def test_the_form_sends_the_language(staff_client: FlaskClient, staff: Any) -> N
     job = db.session.scalars(db.select(Job).order_by(Job.created_at.desc())).first()
     assert job is not None and job.input_data["language"] == "ar"
     assert isinstance(date.fromisoformat(job.input_data["date_from"]), date)
+
+
+def test_brackets_in_arabic_lines_are_drawn_mirrored() -> None:
+    """A bracket in a right-to-left run is drawn as its mirror image, as a browser does: the
+    glyphs, left to right, read "(USD) ..." and "(31 ...)", never ")USD(" (seen in a PDF)."""
+    from webapp.generators.rtl import visual
+
+    drawn = visual("الإيرادات قبل الضريبة (USD)", rtl=True)
+    assert drawn.startswith("(USD) "), drawn
+    drawn = visual("الفترة: من 1 أكتوبر إلى 31 أكتوبر (31 يوم)", rtl=True)
+    assert drawn.startswith("(") and drawn.index("(") < drawn.index(")"), drawn
+    assert visual("Report for (أحمد) now", rtl=False).startswith("Report for ("), "LTR unchanged"
+
+
+def test_arabic_pdf_brackets_read_the_right_way(arabic_files: dict[str, Any]) -> None:
+    """The Arabic PDF's "(USD)" labels are not drawn back to front."""
+    text = "\n".join(nfkc(page) for page in page_texts(arabic_files["pdf"]))
+    assert "(USD)" in text and ")USD(" not in text

@@ -5,6 +5,9 @@ runs inside `flask_babel.force_locale(language)`, so `gettext` gives the file's 
 `is_rtl()` says whether tables and pages run right to left. reportlab draws glyphs in the order
 it is given them and does not join Arabic letters, so text with Arabic in it is shaped
 (arabic-reshaper) and put in visual order (python-bidi) before it is drawn: `visual()`.
+python-bidi's own implementation of the algorithm (`bidi.algorithm`) is used: it also mirrors
+brackets in right-to-left runs (rule L4), which its faster `bidi.get_display` leaves to the
+renderer, and reportlab draws "(USD)" in Arabic as ")USD(" without it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import arabic_reshaper
-from bidi import get_display
+from bidi.algorithm import get_display
 from flask_babel import force_locale
 
 from webapp.i18n import RTL_LANGUAGES, current_language
