@@ -107,7 +107,7 @@ def dev_outbox(app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> F
 @pytest.fixture
 def world(
     app: Flask, app_ctx: Flask, redis_broker: object, dev_outbox: Flask
-) -> Iterator[list[Page]]:  # noqa: E501
+) -> Iterator[list[Page]]:
     """Users, jobs in every state, an import, an announcement with its deliveries, and the
     pages that show them."""
     staff = make_user("sara@example.com", "staff", name="Sara Staff")
