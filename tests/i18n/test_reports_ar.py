@@ -95,6 +95,9 @@ def test_language_is_a_validated_parameter() -> None:
     with pytest.raises(ParamError) as raised:
         validate_sales_report_params({**period, "language": "fr"}, 400)
     assert raised.value.field == "language"
+    assert raised.value.message == "Language must be one of en, ar.", raised.value.message
+    blank = validate_sales_report_params({**period, "language": " "}, 400)
+    assert "language" not in blank  # empty is English, left out like "en"
     assert report_language({}) == "en" and report_language({"language": "ar"}) == "ar"
 
 

@@ -112,8 +112,11 @@ def _language(raw: Mapping[str, Any], clean: dict[str, str]) -> dict[str, str]:
     English is left out so that an English request keeps the parameters it always had (and
     still matches an identical earlier one); `report_language` reads a missing one as English.
     """
-    language = _choice(raw, "language", N_("Language"), LANGUAGES, blank_ok=True)
-    if language and language != DEFAULT_LANGUAGE:
+    value = raw.get("language")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return clean  # empty means English, not "all": no "leave it empty for all" here
+    language = _choice(raw, "language", N_("Language"), LANGUAGES, blank_ok=False)
+    if language != DEFAULT_LANGUAGE:
         clean["language"] = language
     return clean
 
