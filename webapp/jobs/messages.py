@@ -114,6 +114,18 @@ PATTERNS = (
     N_("Cancelled from the job page"),
     N_("Cancel requested from the job page"),
     N_("As %(email)s: job %(job)s"),
+    # Retrying or discarding failed jobs in bulk (webapp/monitoring/bulk.py).
+    N_("Retried %(done)s of %(total)s"),
+    N_("Discarded %(done)s of %(total)s"),
+    N_("Stopped when asked: %(detail)s"),
+    N_("%(detail)s; %(done)s was no longer failed"),
+    N_("%(detail)s; %(done)s were no longer failed"),
+    N_("%(detail)s; %(done)s was already discarded"),
+    N_("%(detail)s; %(done)s were already discarded"),
+    N_("%(detail)s; %(done)s was not found"),
+    N_("%(detail)s; %(done)s were not found"),
+    N_("%(detail)s; %(done)s has a job type this version does not know"),
+    N_("%(detail)s; %(done)s have a job type this version does not know"),
     # Downloads (webapp/downloads/routes.py).
     N_("Downloaded from %(address)s"),
     N_("Downloaded from %(address)s by %(email)s"),

@@ -21,14 +21,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.engine.clock import db_time
 from webapp.extensions import db
-from webapp.i18n import N_
+from webapp.i18n import DEFAULT_LANGUAGE, normalise
 from webapp.models.ops import Alert, JobMinute, MonitorMark
 from webapp.models.user import User
+from webapp.monitoring.alert_words import TITLES, alert_title, alert_words
 from webapp.monitoring.status import OpsStatus, QueueStatus, backlog_threshold, ops_status
 from webapp.notifications import outbox
 
@@ -41,14 +44,6 @@ BACKLOG, WAIT, NO_WORKER, FAILURE_RATE, DEAD_LETTERS = (
     "failure_rate",
     "dead_letters",
 )
-# Stored and emailed in English; the pages translate them (webapp.ops.present.alert_title).
-TITLES = {
-    BACKLOG: N_("Queue backlog detected"),
-    WAIT: N_("Long wait detected"),
-    NO_WORKER: N_("No worker serves a queue with work"),
-    FAILURE_RATE: N_("Many jobs are failing"),
-    DEAD_LETTERS: N_("Dead letters are growing"),
-}
 
 
 @dataclass(frozen=True)
@@ -162,39 +157,65 @@ def conditions(status: OpsStatus) -> list[Condition]:
 
 def recipients() -> list[str]:
     """Every active admin's email, and ALERT_EMAIL's addresses."""
-    admins = db.session.scalars(
-        select(User.email).where(User.role == "admin", User.disabled.is_(False))
+    return sorted(recipient_languages())
+
+
+def recipient_languages() -> dict[str, str]:
+    """Each recipient's language: an admin's own (English when unset or unknown), English
+    for ALERT_EMAIL's addresses."""
+    admins = db.session.execute(
+        select(User.email, User.language).where(User.role == "admin", User.disabled.is_(False))
     ).all()
     extra = [a.strip() for a in str(current_app.config.get("ALERT_EMAIL", "")).split(",")]
-    return sorted({*admins, *(a for a in extra if a)})
+    found = {a: DEFAULT_LANGUAGE for a in extra if a}
+    found.update({email: normalise(language) or DEFAULT_LANGUAGE for email, language in admins})
+    return found
+
+
+def _email(event: str, kind: str, words: str, cleared_after: int | None) -> tuple[str, str]:
+    """An alert email's subject and text in the current language."""
+    title = alert_title(kind)
+    if event == "resolved":
+        subject = _("[Tamam] Resolved: %(title)s", title=title)
+    else:
+        subject = _("[Tamam] %(title)s", title=title)
+    lines = [_("%(title)s: %(words)s.", title=title, words=alert_words(kind, words, cleared_after))]
+    lines.append("")
+    if event == "resolved":
+        lines.append(_("This alert is resolved."))
+    if event == "reminder":
+        lines.append(_("It is still open."))
+    lines.append("")
+    lines.append(_("See %(url)s", url=f"{current_app.config['BASE_URL'].rstrip('/')}/ops"))
+    return subject, "\n".join(lines) + "\n"
 
 
 def _notify(
     conn: Connection,
     alert_id: int,
     event: str,
-    title: str,
+    kind: str,
     words: str,
     figures: dict[str, Any],
     at: datetime,
+    cleared_after: int | None = None,
 ) -> list[int]:
-    """Outbox rows for one alert event, in the caller's transaction."""
-    subject = f"[Tamam] {'Resolved: ' if event == 'resolved' else ''}{title}"
-    text = (
-        f"{title}: {words}.\n\n"
-        + ("This alert is resolved.\n" if event == "resolved" else "")
-        + ("It is still open.\n" if event == "reminder" else "")
-        + f"\nSee {current_app.config['BASE_URL'].rstrip('/')}/ops\n"
-    )
+    """Outbox rows for one alert event, in the caller's transaction: each recipient's email in
+    their language, the webhook's body in English."""
     stamp = at.strftime("%Y%m%dT%H%M%S")
-    ids = [
-        outbox.add(
-            conn, f"alert:{alert_id}:{event}:{stamp}:{to}", "email", to, subject, {"text": text}
-        )
-        for to in recipients()
-    ]
+    ids = []
+    for to, language in sorted(recipient_languages().items()):
+        with force_locale(language):
+            subject, text = _email(event, kind, words, cleared_after)
+        key = f"alert:{alert_id}:{event}:{stamp}:{to}"
+        ids.append(outbox.add(conn, key, "email", to, subject, {"text": text}))
     url = str(current_app.config.get("ALERT_WEBHOOK_URL", ""))
     if url:
+        with force_locale(DEFAULT_LANGUAGE):
+            subject, _text = _email(event, kind, words, cleared_after)
+        title = TITLES.get(kind, kind)
+        if cleared_after is not None:
+            words = f"{words}; cleared after {_since(cleared_after)}"
         body = {
             "alert_id": alert_id,
             "event": event,
@@ -259,7 +280,9 @@ def _open(condition: Condition, title: str, now: datetime, report: CheckReport) 
                 )
                 .returning(Alert.id)
             ).scalar_one()
-            ids = _notify(conn, alert_id, "opened", title, condition.words, condition.figures, now)
+            ids = _notify(
+                conn, alert_id, "opened", condition.kind, condition.words, condition.figures, now
+            )
     except IntegrityError:  # another check opened it first: idx_alerts_open is unique
         return []
     log.warning("%s: %s %s", title, condition.words, condition.figures)
@@ -282,7 +305,9 @@ def _remind(
         )
         if done.rowcount != 1:
             return []
-        ids = _notify(conn, alert.id, "reminder", title, condition.words, condition.figures, now)
+        ids = _notify(
+            conn, alert.id, "reminder", alert.kind, condition.words, condition.figures, now
+        )
     log.warning("%s (still open since %s): %s", title, alert.opened_at, condition.words)
     report.reminded.append(condition.key)
     return ids
@@ -298,15 +323,15 @@ def _resolve(alert: Alert, now: datetime, report: CheckReport) -> list[int]:
         )
         if done.rowcount != 1:
             return []
-        words = f"{alert.summary}; cleared after {_since(alert.opened_at, now)}"
-        ids = _notify(conn, alert.id, "resolved", title, words, {}, now)
+        cleared_after = int((now - alert.opened_at).total_seconds())
+        ids = _notify(conn, alert.id, "resolved", alert.kind, alert.summary, {}, now, cleared_after)
+    words = f"{alert.summary}; cleared after {_since(cleared_after)}"
     log.info("Resolved: %s (%s)", title, words)
     report.resolved.append(alert.key)
     return ids
 
 
-def _since(start: datetime, end: datetime) -> str:
-    seconds = int((end - start).total_seconds())
+def _since(seconds: int) -> str:
     if seconds < 120:
         return f"{seconds} s"
     if seconds < 7200:

@@ -29,6 +29,7 @@ from webapp.engine.errors import (
 from webapp.engine.registry import JobContext
 from webapp.engine.storage import remove_job_files
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models.job import FAILED, Job
 from webapp.models.ops import AuditEvent
 from webapp.models.user import User
@@ -41,6 +42,23 @@ log = logging.getLogger("tamam.ops")
 
 ACTIONS = ("retry", "discard")
 DONE_WORDS = {"retry": "Retried", "discard": "Discarded"}
+# The bulk job's progress and timeline lines, stored in English; the job's page says them in
+# the reader's language (webapp/jobs/messages.py knows these patterns).
+HOW_FAR = {
+    "retry": N_("Retried %(done)s of %(total)s"),
+    "discard": N_("Discarded %(done)s of %(total)s"),
+}
+STOPPED = N_("Stopped when asked: %(detail)s")
+# Each reason a job was skipped, said after the words before it: (one, many).
+SKIPPED = (
+    (N_("%(detail)s; %(done)s was no longer failed"),
+     N_("%(detail)s; %(done)s were no longer failed")),
+    (N_("%(detail)s; %(done)s was already discarded"),
+     N_("%(detail)s; %(done)s were already discarded")),
+    (N_("%(detail)s; %(done)s was not found"), N_("%(detail)s; %(done)s were not found")),
+    (N_("%(detail)s; %(done)s has a job type this version does not know"),
+     N_("%(detail)s; %(done)s have a job type this version does not know")),
+)  # fmt: skip
 BATCH = 50
 ADDRESS_MAX = 64
 
@@ -77,20 +95,15 @@ class Outcome:
         """'Retried 3 jobs; 1 was no longer failed', or 'Retried 3 of 4' when total is given."""
         verb = DONE_WORDS[self.action]
         done = len(self.done)
-        head = f"{verb} {done} of {total}" if total is not None else (
-            f"{verb} {_count(done, 'job', 'jobs')}" if done else f"{verb} no jobs"
-        )  # fmt: skip
-        parts = [head]
-        for number, one, many in (
-            (self.not_failed, "was no longer failed", "were no longer failed"),
-            (self.discarded, "was already discarded", "were already discarded"),
-            (self.missing, "was not found", "were not found"),
-            (self.unknown_type, "has a job type this version does not know",
-             "have a job type this version does not know"),
-        ):  # fmt: skip
+        if total is not None:
+            words = HOW_FAR[self.action] % {"done": done, "total": total}
+        else:
+            words = f"{verb} {_count(done, 'job', 'jobs')}" if done else f"{verb} no jobs"
+        reasons = (self.not_failed, self.discarded, self.missing, self.unknown_type)
+        for number, (one, many) in zip(reasons, SKIPPED, strict=True):
             if number:
-                parts.append(f"{number} {one if number == 1 else many}")
-        return "; ".join(parts)
+                words = (one if number == 1 else many) % {"detail": words, "done": number}
+        return words
 
     def as_result(self) -> dict[str, Any]:
         """The figures, as the bulk job's result."""
@@ -219,10 +232,10 @@ def run_bulk(ctx: JobContext) -> dict[str, Any]:
     verb = DONE_WORDS[action]
     detail = f"{verb} with {failed.scope()} (background job {ctx.job_id})"
     outcome = Outcome(action)
-    ctx.progress(0, f"{verb} 0 of {total}")
+    ctx.progress(0, HOW_FAR[action] % {"done": 0, "total": total})
     while True:
         if transitions.is_cancel_requested(ctx.job_id):
-            _note(ctx.job_id, f"Stopped when asked: {outcome.words(total)}")
+            _note(ctx.job_id, STOPPED % {"detail": outcome.words(total)})
             raise JobCancelled(ctx.job_id)
         batch = matching_ids(failed, position, BATCH)
         if not batch:
@@ -231,7 +244,7 @@ def run_bulk(ctx: JobContext) -> dict[str, Any]:
                           address=ctx.params.get("requested_from", "")))  # fmt: skip
         position = batch[-1]
         percent = min(99, (len(outcome.done) + outcome.skipped) * 100 // max(total, 1))
-        ctx.progress(percent, f"{verb} {len(outcome.done)} of {total}")
+        ctx.progress(percent, HOW_FAR[action] % {"done": len(outcome.done), "total": total})
     _note(ctx.job_id, outcome.words(total))
     return {**outcome.as_result(), "total": total}
 

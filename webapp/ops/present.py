@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from webapp.i18n import N_, current_language
+from webapp.monitoring import alert_words as alert_words_in
 from webapp.monitoring.bulk import Outcome
 from webapp.monitoring.ping import GIVE_UP_SECONDS, PingResult
 from webapp.monitoring.status import QueueStatus
@@ -215,77 +215,21 @@ def ping_summary(answers: list[PingResult]) -> str:
 
 
 def alert_title(kind: str) -> str:
-    """An alert's title in the reader's language (stored and emailed in English)."""
-    from webapp.monitoring.alerts import TITLES
-
-    title = TITLES.get(kind)
-    return _(title) if title else kind.replace("_", " ").capitalize()
-
-
-# The alerts' figures as webapp.monitoring.alerts.conditions writes them, per kind.
-_ALERT_TEXTS = {
-    "backlog": re.compile(
-        r"(?P<size>\d+) messages waiting in (?P<queue>\S+) \(threshold (?P<limit>\d+)\)"
-    ),
-    "long_wait": re.compile(
-        r"the oldest job in (?P<queue>\S+) has waited (?P<waited>\d+) s"
-        r" \(threshold (?P<limit>\d+) s\)"
-    ),
-    "no_worker": re.compile(
-        r"(?P<queue>\S+) has (?P<pending>\d+) waiting and (?P<running>\d+) running"
-        r" jobs and no live worker"
-    ),
-    "failure_rate": re.compile(
-        r"(?P<failed>\d+) of (?P<finished>\d+) jobs in (?P<queue>\S+) failed in the last"
-        r" (?P<minutes>\d+) minutes \((?P<rate>\d+)%, threshold (?P<limit>\d+)%\)"
-    ),
-    "dead_letters": re.compile(
-        r"(?P<grown>\d+) more dead-lettered messages in (?P<queue>\S+) \((?P<dead>\d+) in all\)"
-    ),
-}
+    """An alert's title in the reader's language (stored and posted in English)."""
+    return alert_words_in.alert_title(kind)
 
 
 def alert_words(kind: str, text: str) -> Markup:
-    """A stored alert's figures in the reader's language, rebuilt from its English words.
+    """A stored alert's figures in the reader's language, rebuilt from its English words
+    (webapp.monitoring.alert_words), the queue's name isolated in <bdi>.
 
-    Alerts keep their words in English (the emails and the webhook say them so); a text this
-    cannot read (an older wording) is shown as stored, marked as English data.
+    A text this cannot read (an older wording) is shown as stored, marked as English data.
     """
     if current_language() == "en" or not text:
         return Markup.escape(text)
-    pattern = _ALERT_TEXTS.get(kind)
-    found = pattern.fullmatch(text) if pattern else None
-    if found is None:
+    words = alert_words_in.figures_words(kind, text, queue=bdi)
+    if words is None:
         return Markup('<span dir="auto" lang="en">{}</span>').format(text)
-    f = {name: value for name, value in found.groupdict().items()}
-    f["queue"] = bdi(f["queue"])
-    if kind == "backlog":
-        words = _(
-            "%(size)s messages waiting in %(queue)s (threshold %(limit)s)",
-            size=f["size"], queue=f["queue"], limit=f["limit"],
-        )  # fmt: skip
-    elif kind == "long_wait":
-        words = _(
-            "the oldest job in %(queue)s has waited %(waited)s s (threshold %(limit)s s)",
-            queue=f["queue"], waited=f["waited"], limit=f["limit"],
-        )  # fmt: skip
-    elif kind == "no_worker":
-        words = _(
-            "%(queue)s has %(pending)s waiting and %(running)s running jobs and no live worker",
-            queue=f["queue"], pending=f["pending"], running=f["running"],
-        )  # fmt: skip
-    elif kind == "failure_rate":
-        words = _(
-            "%(failed)s of %(finished)s jobs in %(queue)s failed in the last %(minutes)s minutes"
-            " (%(rate)s%%, threshold %(limit)s%%)",
-            failed=f["failed"], finished=f["finished"], queue=f["queue"],
-            minutes=f["minutes"], rate=f["rate"], limit=f["limit"],
-        )  # fmt: skip
-    else:
-        words = _(
-            "%(grown)s more dead-lettered messages in %(queue)s (%(dead)s in all)",
-            grown=f["grown"], queue=f["queue"], dead=f["dead"],
-        )  # fmt: skip
     return Markup(words)  # every figure is digits and the queue is escaped by bdi()
 
 
