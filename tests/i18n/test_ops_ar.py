@@ -11,11 +11,10 @@ from flask_babel import force_locale
 from sqlalchemy import insert
 
 from tests.conftest import csrf_from
-from tests.i18n.leftovers import LATIN_WORD, english_leftovers
+from tests.i18n.leftovers import english_leftovers
 from tests.ops.dashboard_helpers import finish, roll_up_from, section, text
 from tests.ops.failed_helpers import failed_job
 from tests.staff.helpers import HX, make_job
-from webapp.engine import registry
 from webapp.extensions import db
 from webapp.models.job import WorkerHeartbeat
 from webapp.models.ops import Alert
@@ -41,15 +40,8 @@ def flashes(html: str) -> list[str]:
 
 
 def leftovers(html: str) -> list[str]:
-    """English words left in our part of an Arabic page (the test suite's own job types, with
-    English labels, are data here)."""
-    test_types = frozenset(
-        word
-        for jt in registry.all_types()
-        if jt.name.startswith("t_")
-        for word in LATIN_WORD.findall(jt.label)
-    )
-    return english_leftovers(main_part(html), allowed=test_types)
+    """English words left in our part of an Arabic page."""
+    return english_leftovers(main_part(html))
 
 
 def add_heartbeat(key: str, queues: str, threads: int, silent_for: float = 0) -> None:
