@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from webapp.i18n import N_, current_language
+from webapp.jobs.present import duration_words
 from webapp.monitoring import alert_words as alert_words_in
 from webapp.monitoring.bulk import Outcome
 from webapp.monitoring.ping import GIVE_UP_SECONDS, PingResult
@@ -33,23 +34,6 @@ def bdi(text: object) -> Markup:
     if current_language() == "en":
         return Markup.escape(text)
     return Markup("<bdi>{}</bdi>").format(text)
-
-
-def duration_words(seconds: float) -> str:
-    """'8 s', '2 min 5 s', '1 h 20 min', '3 d 4 h' (or in Arabic): a duration at a glance."""
-    whole = max(0, int(seconds))
-    if whole < 60:
-        return _("%(s)s s", s=whole)
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        if secs and minutes < 10:
-            return _("%(m)s min %(s)s s", m=minutes, s=secs)
-        return _("%(m)s min", m=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return _("%(h)s h %(m)s min", h=hours, m=minutes) if minutes else _("%(h)s h", h=hours)
-    days, hours = divmod(hours, 24)
-    return _("%(d)s d %(h)s h", d=days, h=hours) if hours else _("%(d)s d", d=days)
 
 
 def seconds_words(seconds: float | None) -> str:
