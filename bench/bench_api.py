@@ -3,7 +3,8 @@
 Starts gunicorn like the Procfile's web line (2 workers x 4 threads, gthread) on 127.0.0.1
 with a temporary SQLite database (JOBS rows of history, so the ETA has figures) and a private
 Redis, then loads it from another process (this one) with 32 threads, each on its own
-keep-alive connection, REQUESTS requests per endpoint, at most DEADLINE seconds each:
+keep-alive connection, REQUESTS requests per endpoint, at most DEADLINE seconds each (the
+load loop is bench_poll_gunicorn.py's):
 
 - minimal: a bare Flask endpoint returning a small JSON object
 - POST /v1/reports/sales: token check, validation, the ETA, INSERT + COMMIT, the message to
@@ -21,15 +22,11 @@ Set BENCH_DATABASE_URL to measure on PostgreSQL (its `public` schema is dropped 
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_poll_gunicorn import HOST, free_port, wait_for  # noqa: E402
+from bench_poll_gunicorn import HOST, free_port, load, wait_for  # noqa: E402
 from bench_polls import add_rows, build_app  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -48,7 +45,6 @@ from webapp.extensions import db  # noqa: E402
 CONNECTIONS = 32
 REQUESTS = 3000
 ROUNDS = 3
-DEADLINE = 60.0
 WSGI = '''
 """The app for the benchmark: the bench's settings and a minimal JSON endpoint."""
 import os
@@ -97,52 +93,6 @@ def seed(database_url: str, instance: Path, jobs: int) -> tuple[str, str]:
     return secret, pending
 
 
-def load(port: int, method: str, path: str, headers: dict[str, str], body: str | None,
-         status: int, requests: int = REQUESTS) -> dict[str, float]:  # fmt: skip
-    """`requests` requests over CONNECTIONS keep-alive connections: requests/s, p50, p99 (ms)."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    left = [requests]
-    errors: list[str] = []
-    stop_at = time.monotonic() + DEADLINE
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection(HOST, port, timeout=10)
-        mine: list[float] = []
-        while time.monotonic() < stop_at:
-            with lock:
-                if left[0] == 0:
-                    break
-                left[0] -= 1
-            started = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                errors.append(repr(exc))
-                conn.close()
-                conn = http.client.HTTPConnection(HOST, port, timeout=10)
-                continue
-            mine.append((time.perf_counter() - started) * 1000)
-            if response.status != status:
-                errors.append(f"{method} {path}: {response.status}")
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    assert not errors, errors[:3]
-    cuts = statistics.quantiles(latencies, n=100)
-    return {"rps": len(latencies) / elapsed, "p50": cuts[49], "p99": cuts[98]}
-
-
 def main() -> None:
     """Seed, start Redis and gunicorn, load each endpoint, print the table."""
     jobs = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
@@ -171,11 +121,13 @@ def main() -> None:
                     ("GET /v1/jobs/<id>", "GET", f"/v1/jobs/{pending}", auth, None, 200),
                 ]  # fmt: skip
                 for _, method, path, headers, body, status in cases:  # warm every worker
-                    load(port, method, path, headers, body, status, CONNECTIONS * 4)
+                    load(port, path, headers, status, method=method, body=body,
+                         requests=CONNECTIONS * 4)  # fmt: skip
                 results: dict[str, dict[str, float]] = {}
                 for _ in range(ROUNDS):
                     for name, method, path, headers, body, status in cases:
-                        figures = load(port, method, path, headers, body, status)
+                        figures = load(port, path, headers, status, method=method, body=body,
+                                       requests=REQUESTS)  # fmt: skip
                         if name not in results or figures["rps"] > results[name]["rps"]:
                             results[name] = figures
             finally:

@@ -109,15 +109,17 @@ def sign_in(port: int) -> str:
     return "; ".join(cookies)
 
 
-def load(port: int, path: str, headers: dict[str, str], status: int) -> dict[str, float]:
-    """REQUESTS requests over CONNECTIONS keep-alive connections: requests/s, p50, p99 (ms).
+def load(port: int, path: str, headers: dict[str, str], status: int, *, method: str = "GET",
+         body: str | None = None, requests: int | None = None) -> dict[str, float]:  # fmt: skip
+    """`requests` (REQUESTS) requests over CONNECTIONS keep-alive connections: requests/s,
+    p50, p99 (ms). bench_api.py loads its POSTs with it too.
 
     With an X-Job-Version header each connection sends back the version of its last 200, as
     the page's script does; those 200s are allowed and counted (`rendered`).
     """
     latencies: list[float] = []
     lock = threading.Lock()
-    left = [REQUESTS]
+    left = [REQUESTS if requests is None else requests]
     errors: list[str] = []
     rendered = [0]
     stop_at = time.monotonic() + DEADLINE
@@ -134,7 +136,7 @@ def load(port: int, path: str, headers: dict[str, str], status: int) -> dict[str
                 left[0] -= 1
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers=sent)
+                conn.request(method, path, body=body, headers=sent)
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -148,7 +150,7 @@ def load(port: int, path: str, headers: dict[str, str], status: int) -> dict[str
                 with lock:
                     rendered[0] += 1
             elif response.status != status:
-                errors.append(f"{path}: {response.status}")
+                errors.append(f"{method} {path}: {response.status}")
         conn.close()
         with lock:
             latencies.extend(mine)
@@ -228,12 +230,7 @@ def main() -> None:
 
 def load_small(port: int, path: str, headers: dict[str, str], status: int) -> None:
     """A few requests per connection before measuring."""
-    global REQUESTS
-    saved, REQUESTS = REQUESTS, CONNECTIONS * 4
-    try:
-        load(port, path, headers, status)
-    finally:
-        REQUESTS = saved
+    load(port, path, headers, status, requests=CONNECTIONS * 4)
 
 
 if __name__ == "__main__":
