@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
 from webapp.i18n import DEFAULT_LANGUAGE, N_, current_language
+from webapp.i18n import gettext as _
 from webapp.query import BadQuery
 
 log = logging.getLogger(__name__)

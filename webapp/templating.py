@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 
-from webapp.i18n import N_, localise_digits, numbering_system
+from webapp.i18n import N_, localise_digits, ngettext, numbering_system
+from webapp.i18n import gettext as _
 from webapp.models.types import utcnow
 
 

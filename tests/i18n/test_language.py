@@ -105,3 +105,20 @@ def test_a_profile_form_without_the_field_keeps_the_language(client: FlaskClient
     client.post("/profile", data={"csrf_token": token})
     db.session.refresh(staff)
     assert staff.language == "ar" and staff.email_notifications is False
+
+
+def test_the_kept_catalog_follows_force_locale_and_refresh(app) -> None:
+    """webapp.i18n.gettext keeps the request's catalog, yet a forced or refreshed locale
+    changes the words at once (emails in the recipient's language, a new profile choice)."""
+    from flask_babel import force_locale, refresh
+
+    from webapp.i18n import gettext
+
+    with app.test_request_context("/login", headers={"Accept-Language": "ar"}):
+        arabic = gettext("Sign out")
+        assert arabic != "Sign out"
+        with force_locale("en"):
+            assert gettext("Sign out") == "Sign out"
+        assert gettext("Sign out") == arabic
+        refresh()
+        assert gettext("Sign out") == arabic

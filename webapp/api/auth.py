@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
-from flask_babel import gettext as _
 from sqlalchemy import Row
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -18,6 +17,7 @@ from webapp.api.errors import ApiError
 from webapp.api.reads import reads_only
 from webapp.api.tokens import authenticate
 from webapp.extensions import db
+from webapp.i18n import gettext as _
 from webapp.models.user import User
 
 # Endpoints of the blueprint anyone may read: the API's description and its docs page.

@@ -20,11 +20,11 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from webapp.i18n import DEFAULT_LANGUAGE, N_, header_language
+from webapp.i18n import gettext as _
 
 log = logging.getLogger("tamam.api")
 

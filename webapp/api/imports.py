@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import Blueprint, Response, jsonify, request
-from flask_babel import gettext
-from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response as Resp
 from spectree.model_adapter.pydantic_adapter import BaseFile
@@ -29,6 +27,8 @@ from webapp.api.spec import spec
 from webapp.engine.errors import ParamError
 from webapp.engine.public import iso
 from webapp.extensions import csrf
+from webapp.i18n import gettext
+from webapp.i18n import gettext as _
 from webapp.importers.reading import FileRefused
 from webapp.importers.uploads import max_bytes, size_words, stage, submit_import
 from webapp.models.types import utcnow

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
-from flask_babel import gettext as _
 from sqlalchemy import Row, and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +24,7 @@ from webapp.engine.public import STATUS_COLUMNS, iso, job_body, status_path
 from webapp.engine.service import submit_row
 from webapp.extensions import db
 from webapp.i18n import DEFAULT_LANGUAGE, N_
+from webapp.i18n import gettext as _
 from webapp.jobs.messages import say
 from webapp.models.api import IdempotencyKey, JobCallback
 from webapp.models.job import ACTIVE_STATUSES, Job

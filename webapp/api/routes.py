@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
-from flask_babel import gettext as _
 from spectree import Response as Resp
 
 from webapp.api import bp, jobs
@@ -34,6 +33,7 @@ from webapp.engine.links import result_expired, result_file, signed_download_url
 from webapp.engine.public import iso
 from webapp.engine.service import cancel_job
 from webapp.extensions import csrf
+from webapp.i18n import gettext as _
 from webapp.models.job import COMPLETED, FINAL_STATUSES
 from webapp.models.types import utcnow
 from webapp.notifications.job_webhook import attempts_for

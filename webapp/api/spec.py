@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app
-from flask_babel import gettext as _
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData, Tag
 from spectree.plugins.base import Context
@@ -21,6 +20,7 @@ from spectree.plugins.flask_plugin import FlaskPlugin
 
 from webapp.api.errors import ApiError, api_language
 from webapp.i18n import DEFAULT_LANGUAGE, N_
+from webapp.i18n import gettext as _
 
 TITLE = "Tamam API"
 VERSION = "1.0.0"

@@ -14,13 +14,13 @@ import secrets
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from flask_babel import gettext as _
 from sqlalchemy import Row, and_, bindparam, select, update
 
 from webapp.api.reads import read_apart
 from webapp.engine.public import STATUS_COLUMNS
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 from webapp.models.api import ApiToken
 from webapp.models.job import Job
 from webapp.models.types import utcnow

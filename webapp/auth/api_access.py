@@ -5,13 +5,13 @@ made it, and never stored where it could be read again (a token is kept only as 
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp.api.tokens import REVOKED, TokenError, create_token, revoke_token, tokens_of
 from webapp.auth import bp
 from webapp.auth.forms import ConfirmForm, ProfileForm, TokenForm
+from webapp.i18n import gettext as _
 from webapp.notifications.job_webhook import rotate_secret, secret_of
 
 

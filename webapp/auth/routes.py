@@ -13,7 +13,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
@@ -24,6 +23,7 @@ from webapp.auth.forms import LoginForm, ProfileForm
 from webapp.auth.service import authenticate
 from webapp.extensions import db
 from webapp.i18n import LANGUAGE_COOKIE, LANGUAGES
+from webapp.i18n import gettext as _
 from webapp.query import text_arg
 
 

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.auth import throttle
 from webapp.extensions import db
-from webapp.i18n import N_
+from webapp.i18n import N_, ngettext
+from webapp.i18n import gettext as _
 from webapp.models.types import utcnow
 from webapp.models.user import ROLES, User
 

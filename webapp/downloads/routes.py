@@ -8,7 +8,6 @@ an admin to be signed in as well. Every download is a line on the job's timeline
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request, send_file
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
@@ -19,6 +18,7 @@ from webapp.engine.links import BadLink, file_name_of, read_token, result_file
 from webapp.engine.service import get_job, get_job_for
 from webapp.extensions import db, login_manager
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 from webapp.models.job import Job, JobEvent
 
 TAMPERED = N_(

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, format_decimal, ngettext, pgettext
-from flask_babel import gettext as _
+from flask_babel import format_date, format_decimal
 
 from webapp.engine import registry
 from webapp.engine.errors import UnknownJobType
-from webapp.i18n import N_, localise_digits
+from webapp.i18n import N_, localise_digits, ngettext, pgettext
+from webapp.i18n import gettext as _
 
 # Everything below is marked in English and said in the reader's language (the `jobs`
 # catalog); outside a request (workers, the CLI) gettext gives the English back.

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
-from webapp.i18n import current_language
+from webapp.i18n import current_language, ngettext
+from webapp.i18n import gettext as _
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import Connection, func, select
 
 from webapp.engine.errors import NO_DATA, JobError
 from webapp.extensions import db
 from webapp.generators.dates import short_date
+from webapp.i18n import gettext as _
 from webapp.models.sales import Order
 
 DateRange = tuple[date, date]

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext as _
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -17,6 +16,7 @@ from webapp.generators.progress import Stage, Tracker
 from webapp.generators.rtl import is_rtl
 from webapp.generators.safe_cells import csv_text, money_text
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 
 # (header, Excel column width)
 COLUMNS = (

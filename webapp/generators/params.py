@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext as _
-
 from webapp.generators.contract import ParamError
 from webapp.generators.dates import span_limit
 from webapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
+from webapp.i18n import gettext as _
 from webapp.models.sales import ORDER_STATUSES, REGIONS
 
 SALES_REPORT_FORMATS = ("pdf", "excel", "csv")

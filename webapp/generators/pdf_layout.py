@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -26,6 +25,7 @@ from reportlab.platypus.flowables import Flowable
 
 from webapp.assets import FONTS_DIR, missing_font_files
 from webapp.generators.rtl import has_rtl, is_rtl, visual
+from webapp.i18n import gettext as _
 
 MARGIN = 18 * mm
 ROOM = 45 * mm  # a heading, a table's header and its first few rows

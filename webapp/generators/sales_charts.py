@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
@@ -14,6 +13,7 @@ from webapp.generators.pdf_layout import font_for
 from webapp.generators.rtl import is_rtl, visual
 from webapp.generators.sales_grain import Bucket, PeriodRow
 from webapp.generators.sales_text import region_label, revenue_by
+from webapp.i18n import gettext as _
 
 WIDTH = 174 * mm
 HEIGHT = 62 * mm

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from flask_babel import gettext as _
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -37,6 +36,7 @@ from webapp.generators.sales_text import (
     with_currency,
 )
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 
 # A column is (header, kind); kind picks the cell format.
 Column = tuple[str, str]

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
-
 from webapp.generators.dates import days_words, month_label, short_date, span_label
+from webapp.i18n import gettext as _
 
 DAY_LIMIT = 62  # two long months
 WEEK_LIMIT = 366  # a leap year

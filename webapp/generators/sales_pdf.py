@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask_babel import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -44,6 +43,7 @@ from webapp.generators.sales_text import (
     with_currency,
 )
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 
 ROWS_PER_PAGE = 48  # a rough figure, only to spread progress over the pages being laid out
 

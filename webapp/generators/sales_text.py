@@ -11,9 +11,8 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-
 from webapp.generators.dates import days_words, short_date
+from webapp.i18n import gettext as _
 
 _MAX_SHARE_DECIMALS = 6
 

@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, or_, select, update
 
 from webapp.extensions import db
+from webapp.i18n import gettext as _
 from webapp.importers.batch_sql import (
     commit_without_flush_wait,
     dialect_name,

@@ -17,9 +17,9 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 from webapp.importers.phones import known_e164
 
 Parser = Callable[[Any], Any]

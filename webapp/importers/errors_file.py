@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from flask_babel import pgettext
 
 from webapp.generators.safe_cells import csv_cell, write_cell, write_text
-from webapp.i18n import text_direction
+from webapp.i18n import pgettext, text_direction
 from webapp.importers.reading import CONTENT_TYPES
 
 PROBLEMS = "problems"  # the English header, as tests and scripts read it

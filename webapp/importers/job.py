@@ -24,15 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, format_decimal, ngettext
-from flask_babel import gettext as _
+from flask_babel import force_locale, format_decimal
 from sqlalchemy import insert, select
 
 from webapp.engine.errors import IMPORT_FILE, JobCancelled, JobError
 from webapp.engine.registry import JobContext
 from webapp.engine.storage import input_dir
 from webapp.extensions import db
-from webapp.i18n import DEFAULT_LANGUAGE, N_, normalise
+from webapp.i18n import DEFAULT_LANGUAGE, N_, ngettext, normalise
+from webapp.i18n import gettext as _
 from webapp.importers import apply
 from webapp.importers.apply import Checked
 from webapp.importers.errors_file import ErrorFile

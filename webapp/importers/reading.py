@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext as _
-
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 
 FORMATS = {"csv": "CSV", "xlsx": "Excel workbook (.xlsx)"}
 CONTENT_TYPES = {

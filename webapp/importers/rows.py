@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import gettext as _
-
+from webapp.i18n import gettext as _
 from webapp.importers.cells import CellProblem
 from webapp.importers.kinds import Kind, header_key
 from webapp.importers.seen import SeenKeys

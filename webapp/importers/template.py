@@ -11,11 +11,10 @@ import csv
 import io
 
 import xlsxwriter
-from flask_babel import gettext as _
-from flask_babel import pgettext
 
 from webapp.generators.safe_cells import write_text
-from webapp.i18n import text_direction
+from webapp.i18n import gettext as _
+from webapp.i18n import pgettext, text_direction
 from webapp.importers.kinds import Kind
 from webapp.models.sales import REGIONS
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app, has_request_context
-from flask_babel import gettext as _
 
 from webapp.engine import service
 from webapp.engine.errors import ParamError
 from webapp.engine.storage import input_dir
 from webapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, normalise
+from webapp.i18n import gettext as _
 from webapp.importers.job import upload_path
 from webapp.importers.kinds import KINDS
 from webapp.importers.reading import FileRefused, file_format, header_of, sniff

@@ -9,7 +9,6 @@ limit, of the wrong type, or without the kind's columns is refused here, before 
 from __future__ import annotations
 
 from flask import abort, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -17,6 +16,7 @@ from werkzeug.wrappers import Response
 from webapp.engine import service
 from webapp.engine.errors import ParamError
 from webapp.extensions import csrf
+from webapp.i18n import gettext as _
 from webapp.importers.kinds import KINDS
 from webapp.importers.reading import CONTENT_TYPES, FORMATS, FileRefused
 from webapp.importers.template import template_bytes, template_name

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import update
@@ -16,6 +15,7 @@ from webapp.engine.errors import JobStateError, ParamError
 from webapp.engine.links import file_name_of, result_file, signed_download_url
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 from webapp.jobs import bp
 from webapp.jobs.present import isolate, status_word
 from webapp.jobs.routes import htmx_target, live_context, load_job, page_response

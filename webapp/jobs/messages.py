@@ -19,10 +19,10 @@ import re
 from functools import cache
 
 from flask_babel import format_decimal, lazy_pgettext
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 
 # Placeholders that hold another stored message or a duration (translated in turn).
 NESTED = frozenset({"detail", "delay"})

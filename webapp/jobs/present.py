@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from flask_babel import format_date, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_date
 from markupsafe import Markup, escape
 
 from webapp.engine.describe import describe_params, summary, type_label
 from webapp.engine.errors import ERROR_CODES, GENERATION_FAILED, UNEXPECTED
 from webapp.engine.links import download_url_if_available, file_name_of, result_expired
 from webapp.engine.serialize import error_document
-from webapp.i18n import N_, current_language, text_direction
+from webapp.i18n import N_, current_language, ngettext, text_direction
+from webapp.i18n import gettext as _
 from webapp.jobs.messages import say, show
 from webapp.models.job import FAILED, Job, JobEvent
 from webapp.models.types import utcnow

@@ -12,9 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask_babel import gettext as _
-
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 
 # Stored and emailed in English; the emails and the pages translate them (alert_title).
 TITLES = {

@@ -22,13 +22,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.engine.clock import db_time
 from webapp.extensions import db
 from webapp.i18n import DEFAULT_LANGUAGE, normalise
+from webapp.i18n import gettext as _
 from webapp.models.ops import Alert, JobMinute, MonitorMark
 from webapp.models.user import User
 from webapp.monitoring.alert_words import TITLES, alert_title, alert_words

@@ -13,13 +13,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import format_number
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp.engine.errors import ParamError
 from webapp.engine.registry import JobContext
 from webapp.extensions import db
 from webapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
+from webapp.i18n import gettext as _
 from webapp.notifications import optouts
 from webapp.notifications.audience import Audience, audience_from, check_placeholders, fill
 from webapp.notifications.fanout import Batch, Draft, FanOut, batch_size

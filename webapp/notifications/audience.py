@@ -13,13 +13,13 @@ from datetime import date
 from typing import Any
 
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
 
 from webapp.engine.errors import ParamError
 from webapp.extensions import db
+from webapp.i18n import gettext as _
 from webapp.models.sales import Customer, Order
 
 AUDIENCES = {"all": _l("All customers"), "region": _l("Customers in a region"),

@@ -15,13 +15,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, format_number
-from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from webapp.engine.errors import ParamError
 from webapp.engine.registry import JobContext
 from webapp.extensions import db
 from webapp.i18n import DEFAULT_LANGUAGE
+from webapp.i18n import gettext as _
 from webapp.models.sales import Customer, Order, OrderLine, Product
 from webapp.notifications import optouts
 from webapp.notifications.announcements import NO_PHONE, OPTED_OUT, fixed_words_language

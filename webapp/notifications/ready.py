@@ -12,8 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import render_template
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import force_locale
 from sqlalchemy import Connection, select
 
 from webapp.engine import registry
@@ -21,7 +20,8 @@ from webapp.engine.describe import summary, type_label
 from webapp.engine.errors import UnknownJobType
 from webapp.engine.links import absolute_url, link_ttl, result_file, signed_download_url
 from webapp.extensions import db
-from webapp.i18n import DEFAULT_LANGUAGE, normalise
+from webapp.i18n import DEFAULT_LANGUAGE, ngettext, normalise
+from webapp.i18n import gettext as _
 from webapp.models.job import Job
 from webapp.models.user import User
 from webapp.notifications import outbox

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
+from webapp.i18n import gettext as _
 from webapp.models.job import Job
 from webapp.notifications import report
 

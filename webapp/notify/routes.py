@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import Response as FlaskResponse
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -22,6 +21,7 @@ from webapp.engine import registry, service
 from webapp.engine.errors import ParamError
 from webapp.extensions import db, login_manager
 from webapp.i18n import current_language
+from webapp.i18n import gettext as _
 from webapp.models.sales import Customer
 from webapp.notifications import report as reports
 from webapp.notifications.announcements import CHANNELS

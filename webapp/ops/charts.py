@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import gettext as _
-
 from webapp.i18n import N_, text_direction
+from webapp.i18n import gettext as _
 from webapp.monitoring.stats import Point
 from webapp.ops.present import seconds_words
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.engine.describe import type_label
@@ -21,6 +20,7 @@ from webapp.engine.reclaim import held_by
 from webapp.engine.recovery import stale_after
 from webapp.engine.registry import QUEUES
 from webapp.extensions import db
+from webapp.i18n import gettext as _
 from webapp.models.job import Job, WorkerHeartbeat
 from webapp.models.ops import Alert
 from webapp.monitoring import stats

@@ -9,8 +9,6 @@ admin lands on that job's page, where its progress shows.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -18,6 +16,8 @@ from webapp.engine import registry, service
 from webapp.engine.errors import ERROR_CODES
 from webapp.engine.registry import QUEUES
 from webapp.extensions import db
+from webapp.i18n import gettext as _
+from webapp.i18n import ngettext
 from webapp.jobs.present import job_view
 from webapp.models.job import Job
 from webapp.monitoring import audit

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import format_decimal, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_decimal
 from markupsafe import Markup
 
-from webapp.i18n import N_, current_language
+from webapp.i18n import N_, current_language, ngettext
+from webapp.i18n import gettext as _
 from webapp.jobs.present import duration_words
 from webapp.monitoring import alert_words as alert_words_in
 from webapp.monitoring.bulk import Outcome

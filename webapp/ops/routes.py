@@ -11,7 +11,6 @@ import re
 from types import ModuleType
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -20,6 +19,7 @@ from webapp.engine import pauses
 from webapp.engine.recovery import SCAN_BATCH
 from webapp.engine.registry import QUEUES
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 from webapp.jobs.routes import is_htmx, page_response
 from webapp.monitoring import audit, ping
 from webapp.ops import bp, dashboard, present

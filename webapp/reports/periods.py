@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
-
 from webapp.engine.errors import ParamError
 from webapp.generators.dates import short_date, span_label
 from webapp.generators.order_dates import DateRange
 from webapp.i18n import N_
+from webapp.i18n import gettext as _
 
 
 def utc_today() -> date:
