@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import current_millis, dq_name, xq_name
@@ -89,24 +90,39 @@ def build_broker(
         broker: dramatiq.Broker = StubBroker()
         broker.emit_after("process_boot")
     else:
+        # The client is built here: given a URL, Dramatiq makes a pool from it alone and the
+        # timeouts passed beside it would be ignored.
+        client = redis.Redis.from_url(
+            redis_url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
+        )
         broker = JobRedisBroker(
-            url=redis_url,
+            client=client,
             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
             maintenance_chance=MAINTENANCE_CHANCE,
-            socket_timeout=10,
-            socket_connect_timeout=5,
-            health_check_interval=30,
         )
     broker.add_middleware(CurrentMessage())  # a job waiting for the database is re-delayed
-    broker.add_middleware(AppContextMiddleware(app or _default_app))
+    broker.add_middleware(AppContextMiddleware(app or worker_app))
     broker.add_middleware(HeartbeatMiddleware())
     return broker
 
 
-def _default_app() -> Flask:
-    from webapp import create_app
+def worker_app() -> Flask:
+    """The app a worker process builds from the environment; on SQLite its pool does not ping.
 
-    return create_app()
+    A ping is a `SELECT 1` before every checkout, one per transaction. A SQLite file has no
+    server to drop a connection, so the worker does without it there. On PostgreSQL it stays:
+    after a server restart or a failover a pooled connection is dead, and without the ping the
+    first statement on it (a progress write, a job's completion) would fail and cost the job
+    an attempt instead of reconnecting unnoticed.
+    """
+    from webapp import create_app
+    from webapp.settings import engine_options, load_settings
+
+    url = load_settings()["SQLALCHEMY_DATABASE_URI"]
+    options = engine_options(url)
+    if url.startswith("sqlite"):
+        options = {**options, "pool_pre_ping": False}
+    return create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
 
 
 def install(broker: dramatiq.Broker) -> dramatiq.Broker:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -115,6 +117,8 @@ def main() -> None:
 
     maintenance = Maintenance(create_app())
     scheduler = build_scheduler(maintenance)
+    # systemd, Docker and Kubernetes stop with SIGTERM: leave as on Ctrl-C, giving the lease up.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     log.info("Scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:
         with contextlib.suppress(KeyboardInterrupt, SystemExit):

@@ -31,8 +31,9 @@ class AppContextMiddleware(Middleware):
                     self._app = self._factory()
         return self._app
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        """Build the app as the worker starts, so a broken config fails loudly at boot."""
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Build the app before the worker fetches any message, so a broken config fails
+        loudly at boot and no message is taken by a process that cannot run it yet."""
         _ = self.app
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
@@ -64,7 +65,8 @@ class AppContextMiddleware(Middleware):
         try:
             from webapp.extensions import db
 
-            db.session.rollback()
-            db.session.remove()
+            if db.session.registry.has():  # the job used the session (most use connections)
+                db.session.rollback()
+                db.session.remove()
         finally:
             ctx.pop()

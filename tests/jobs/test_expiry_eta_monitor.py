@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from datetime import timedelta
 
 from sqlalchemy import update
 
 from webapp.engine import eta, monitor, recovery, service
 from webapp.engine.runner import run_job
-from webapp.engine.storage import job_dir
+from webapp.engine.storage import job_dir, uploads_dir
 from webapp.extensions import db
 from webapp.models.job import Job
 from webapp.models.types import utcnow
@@ -114,3 +116,16 @@ def test_backlog_alert_logs_a_warning(app, redis_broker, staff, monkeypatch, cap
         report = check_alerts()
     assert "backlog:default" in report.opened  # and no_worker: nothing serves it
     assert "Queue backlog detected: 2 messages waiting in default (threshold 1)" in caplog.text
+
+
+def test_purge_removes_uploads_no_job_took(stub_broker, app):
+    """A web process killed between checking an upload and making its job leaves the staged
+    file behind: the purge removes it once it is an hour old, and leaves a fresh one alone."""
+    folder = uploads_dir(create=True)
+    abandoned, fresh = folder / "tmpold.csv", folder / "tmpnew.csv"
+    abandoned.write_text("name,email\n")
+    fresh.write_text("name,email\n")
+    two_hours_ago = time.time() - 7200
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+    assert recovery.purge_expired().stale_uploads == 1
+    assert not abandoned.exists() and fresh.exists()

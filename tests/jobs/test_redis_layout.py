@@ -12,6 +12,7 @@ import dramatiq
 import pytest
 from dramatiq import Message
 
+from tasks.broker import build_broker
 from tests.jobs.helpers import wait_until
 from webapp.engine import dispatch, transitions
 
@@ -78,3 +79,10 @@ def test_in_flight_and_dead_messages(redis_broker, layout_actors):
     finally:
         RELEASE.set()
         worker.stop()
+
+
+def test_the_broker_uses_its_timeouts():
+    """A Redis that stops answering fails a call after 10 s (5 s to connect), as set."""
+    broker = build_broker("redis://127.0.0.1:9/0")  # nothing listens there; nothing connects
+    settings = broker.client.connection_pool.connection_kwargs
+    assert (settings["socket_timeout"], settings["socket_connect_timeout"]) == (10, 5)

@@ -15,15 +15,18 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, exists, func, select, update
 
+from webapp.database import write_transaction
 from webapp.engine.clock import database_now, db_time
-from webapp.engine.transitions import claim_in, new_message_id
+from webapp.engine.transitions import claim_params, claim_with, claimable, new_message_id
 from webapp.extensions import db
 from webapp.models.job import PENDING, PROCESSING, Job
+from webapp.models.ops import QueuePause
 
-# After a search found only busy users, skip the search for this long: a lone user's backlog
-# then costs one index lookup per claim, and a newcomer waits at most this much longer.
+# After a claim found the owner already had one running (so no idle user was waiting), skip
+# the search for this long: a lone user's backlog then costs one index lookup per claim, and a
+# newcomer waits at most this much longer.
 SOLO_MEMO_SECONDS = 1.0
 
 _memo_lock = threading.Lock()
@@ -37,62 +40,71 @@ class Delivery:
     row: dict[str, Any] | None
     resend: tuple[str, str, float] | None = None  # (job id, new message id, delay seconds)
     contended: bool = False  # due work remains but others kept taking it: deliver again
+    paused: bool = False  # the queue is paused: the job waits as it is
 
 
-def _due(job_type: str, queue: str) -> Any:
-    """Pending, due, not cancelled jobs of the type, oldest first (idx_queue_status_created)."""
+_jobs = Job.__table__
+
+
+def _due() -> Any:
+    """Pending, due, not cancelled jobs of :job_type in :queue, oldest first
+    (idx_queue_status_created)."""
     return (
-        select(Job.id, Job.user_id)
+        select(_jobs.c.id)
         .where(
-            Job.queue == queue,
-            Job.status == PENDING,
-            Job.type == job_type,
-            Job.cancel_requested.is_(False),
-            Job.available_at <= db_time(),
+            _jobs.c.queue == bindparam("in_queue"),
+            _jobs.c.status == PENDING,
+            _jobs.c.type == bindparam("job_type"),
+            _jobs.c.cancel_requested.is_(False),
+            _jobs.c.available_at <= db_time(),
         )
-        .order_by(Job.created_at, Job.id)
+        .order_by(_jobs.c.created_at, _jobs.c.id)
     )
 
 
-def _pick(job_type: str, queue: str) -> Any:
-    """A scalar subquery: the id of the job that should run next (NULL when nothing is due).
+def _fair_claim(search: bool) -> Any:
+    """The claim of the job that should run next, built once (`search`: idle users first).
 
-    Evaluated inside the claiming UPDATE. On SQLite (one writer at a time) two workers never
-    pick the same job; on PostgreSQL `FOR UPDATE SKIP LOCKED` passes over a job another worker
-    is claiming at that moment.
+    The pick is a scalar subquery evaluated inside the claiming UPDATE (NULL when nothing is
+    due). On SQLite (one writer at a time) two workers never pick the same job; on PostgreSQL
+    `FOR UPDATE SKIP LOCKED` passes over a job another worker is claiming at that moment. A
+    paused queue's jobs are not claimed.
     """
-    key = (queue, job_type)
-    oldest = _due(job_type, queue).with_only_columns(Job.id).limit(1)
-    oldest = oldest.with_for_update(skip_locked=True).scalar_subquery()
+    oldest = _due().limit(1).with_for_update(skip_locked=True).scalar_subquery()
+    pick: Any = oldest
+    if search:
+        busy = select(_jobs.c.user_id).where(
+            _jobs.c.queue == bindparam("in_queue"),
+            _jobs.c.type == bindparam("job_type"),
+            _jobs.c.status == PROCESSING,
+        )
+        idle_first = (
+            _due()
+            .where(_jobs.c.user_id.not_in(busy))
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        pick = func.coalesce(idle_first, oldest)
+    paused = exists().where(QueuePause.queue == _jobs.c.queue)
+    return claimable(pick).where(~paused)
+
+
+_CLAIM_SEARCH, _CLAIM_OLDEST = _fair_claim(True), _fair_claim(False)
+_ANY_DUE = _due().limit(1)
+_PAUSED = select(QueuePause.queue).where(QueuePause.queue == bindparam("in_queue"))
+
+
+def _solo(key: tuple[str, str]) -> bool:
     with _memo_lock:
-        if _solo_until.get(key, 0.0) > time.monotonic():
-            return oldest
-    busy = select(Job.user_id).where(
-        Job.queue == queue, Job.type == job_type, Job.status == PROCESSING
-    )
-    idle_first = (
-        _due(job_type, queue)
-        .with_only_columns(Job.id)
-        .where(Job.user_id.not_in(busy))
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    return func.coalesce(idle_first, oldest)
+        return _solo_until.get(key, 0.0) > time.monotonic()
 
 
-def _remember_solo(conn: Connection, job_type: str, queue: str, user_id: int) -> None:
+def _remember_solo(key: tuple[str, str]) -> None:
     """The claimed job's owner already had one running: no idle user was waiting, so skip
     the search for a while (a lone user's backlog then costs one index lookup per claim)."""
-    running = conn.scalar(
-        select(func.count())
-        .select_from(Job)
-        .where(Job.user_id == user_id, Job.status == PROCESSING, Job.queue == queue)
-        .where(Job.type == job_type)
-    )
-    if (running or 0) > 1:
-        with _memo_lock:
-            _solo_until[(queue, job_type)] = time.monotonic() + SOLO_MEMO_SECONDS
+    with _memo_lock:
+        _solo_until[key] = time.monotonic() + SOLO_MEMO_SECONDS
 
 
 def claim_fair(
@@ -105,21 +117,41 @@ def claim_fair(
     exactly one live message: the job that held this delivery's `ticket` (its message id)
     takes over the claimed job's message; without a ticket, the named job gets a fresh one.
     """
+    key = (queue, job_type)
+    params = claim_params(token, in_queue=queue, job_type=job_type)
     for _ in range(5):  # two workers may pick the same job: the loser picks again
-        with db.engine.begin() as conn:
-            row = claim_in(conn, _pick(job_type, queue), token)
+        with write_transaction(db.engine) as conn:
+            solo = _solo(key)
+            row = claim_with(conn, _CLAIM_OLDEST if solo else _CLAIM_SEARCH, params)
             if row is None:
-                if conn.scalar(_due(job_type, queue).with_only_columns(Job.id).limit(1)):
+                if conn.scalar(_PAUSED, params) is not None:
+                    return Delivery(None, paused=True)
+                if conn.scalar(_ANY_DUE, params):
                     continue  # lost a race (PostgreSQL): there is more due work
                 return Delivery(None)
-            _remember_solo(conn, job_type, queue, row["user_id"])
+            if row.pop("others_running") and not solo:
+                _remember_solo(key)
             if row["message_id"] == ticket or (ticket is None and row["id"] == job_id):
-                return Delivery(dict(row))
+                return Delivery(row)
             if ticket is not None:
                 _pass_on(conn, ticket, row["message_id"])
-                return Delivery(dict(row))
-            return Delivery(dict(row), _new_ticket(conn, job_id))
+                return Delivery(row)
+            return Delivery(row, _new_ticket(conn, job_id))
     return Delivery(None, contended=True)
+
+
+_PASS_ON = (
+    update(_jobs)
+    .where(
+        _jobs.c.id
+        == select(_jobs.c.id)
+        .where(_jobs.c.message_id == bindparam("ticket"), _jobs.c.status == PENDING)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery(),
+        _jobs.c.status == PENDING,
+    )
+    .values(message_id=bindparam("claimed"))
+)
 
 
 def _pass_on(conn: Connection, ticket: str, claimed_ticket: str | None) -> None:
@@ -128,15 +160,7 @@ def _pass_on(conn: Connection, ticket: str, claimed_ticket: str | None) -> None:
     A holder locked by another worker at this moment (it is being claimed) is passed over, so
     two claims never wait on each other's rows: such a holder is running, or recovery re-sends.
     """
-    holder = (
-        select(Job.id)
-        .where(Job.message_id == ticket, Job.status == PENDING)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    conn.execute(
-        update(Job).where(Job.id == holder, Job.status == PENDING).values(message_id=claimed_ticket)
-    )
+    conn.execute(_PASS_ON, {"ticket": ticket, "claimed": claimed_ticket})
 
 
 def _new_ticket(conn: Connection, job_id: str) -> tuple[str, str, float] | None:

@@ -19,7 +19,7 @@ from sqlalchemy import String, delete, exists, literal, select, tuple_
 
 from webapp.engine import dispatch, reclaim, transitions
 from webapp.engine.clock import database_now, db_time
-from webapp.engine.storage import remove_job_files
+from webapp.engine.storage import remove_job_files, remove_stale_uploads
 from webapp.extensions import db
 from webapp.models.job import (
     CANCELLED,
@@ -226,10 +226,12 @@ class PurgeReport:
 
     expired: list[str] = field(default_factory=list)
     deleted: int = 0
+    stale_uploads: int = 0
 
 
 def purge_expired() -> PurgeReport:
-    """Delete the files of final jobs past expires_at, and rows past the retention period."""
+    """Delete the files of final jobs past expires_at, rows past the retention period, and
+    uploads no job took (a web process died between checking a file and making its job)."""
     report = PurgeReport()
     due = db.session.scalars(
         select(Job.id)
@@ -254,8 +256,10 @@ def purge_expired() -> PurgeReport:
         )
         report.deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
     db.session.commit()
-    if report.expired or report.deleted:
+    report.stale_uploads = remove_stale_uploads()
+    if report.expired or report.deleted or report.stale_uploads:
         log.info(
-            "Purge: %d results expired, %d old jobs deleted", len(report.expired), report.deleted
-        )
+            "Purge: %d results expired, %d old jobs deleted, %d abandoned uploads removed",
+            len(report.expired), report.deleted, report.stale_uploads,
+        )  # fmt: skip
     return report

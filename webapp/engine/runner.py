@@ -12,7 +12,7 @@ from dramatiq.middleware import CurrentMessage
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 from redis.exceptions import RedisError
 
-from webapp.engine import attempts, dispatch, fair, pauses, registry, transitions
+from webapp.engine import attempts, dispatch, fair, registry, transitions
 from webapp.engine.errors import GENERATION_FAILED, TIMEOUT, ClaimLost, JobCancelled, JobError
 from webapp.engine.outage import DATABASE_UNAVAILABLE, database_outage, deliver_later
 from webapp.engine.registry import JobContext, JobType
@@ -42,10 +42,15 @@ class ProgressReporter:
         self.percent = 0
 
     def __call__(self, percent: float, message: str = "") -> None:
-        """Record progress; raises JobCancelled or ClaimLost when the job must stop."""
+        """Record progress; raises JobCancelled or ClaimLost when the job must stop.
+
+        At most one write per PROGRESS_INTERVAL. 100 % is not written: work reports it as it
+        ends, and `complete` writes 100 % a moment later (a cancel asked meanwhile is found
+        there: cancel wins). The heartbeat renews the lease in between.
+        """
         percent = max(0, min(100, int(percent)))
         now = time.monotonic()
-        if percent < 100 and now - self.last_write < PROGRESS_INTERVAL:
+        if percent >= 100 or now - self.last_write < PROGRESS_INTERVAL:
             return
         self.last_write, self.percent = now, percent
         if not transitions.record_progress(self.job_id, self.token, self.attempt, percent, message):
@@ -101,12 +106,12 @@ def _claim(job_id: str, job_type: str | None, token: str) -> dict[str, Any] | No
     if job_type is None:
         return transitions.claim(job_id, token)
     queue = registry.get(job_type).queue
-    if pauses.is_paused(queue):  # the job waits as it is; resume sends it a fresh message
-        log.info("Job %s waits: queue %s is paused", job_id, queue)
-        return _REDELIVERED
     message = CurrentMessage.get_current_message()
     ticket = message.message_id if message is not None and message.options.get("job") else None
     delivery = fair.claim_fair(job_id, job_type, queue, token, ticket)
+    if delivery.paused:  # the job waits as it is; resume sends it a fresh message
+        log.info("Job %s waits: queue %s is paused", job_id, queue)
+        return _REDELIVERED
     if delivery.contended:  # other workers kept taking the due jobs first: try again shortly
         deliver_later()
         return _REDELIVERED
@@ -114,7 +119,7 @@ def _claim(job_id: str, job_type: str | None, token: str) -> dict[str, Any] | No
         named, message_id, delay = delivery.resend
         _send(named, job_type, message_id, delay if delay > 0 else None)
     if delivery.row is not None and delivery.row["id"] != job_id:
-        log.info("Job %s runs before %s, whose message it took", delivery.row["id"], job_id)
+        log.debug("Job %s runs before %s, whose message it took", delivery.row["id"], job_id)
     return delivery.row
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -74,3 +75,32 @@ def remove_attempt_files(job_id: str, attempt: int) -> None:
 def remove_job_files(job_id: str) -> None:
     """Delete a job's whole folder (cancel, purge, retention: no attempt of it is running)."""
     shutil.rmtree(job_dir(job_id), ignore_errors=True)
+
+
+UPLOADS_FOLDER = ".uploads"  # STORAGE_DIR/.uploads: uploads checked before their job exists
+STALE_UPLOAD_SECONDS = 3600  # a staged upload is moved into its job within its request
+
+
+def uploads_dir(create: bool = False) -> Path:
+    """The folder where uploads wait while they are checked, before their job is made."""
+    path = Path(current_app.config["STORAGE_DIR"]) / UPLOADS_FOLDER
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def remove_stale_uploads(older_than: float = STALE_UPLOAD_SECONDS) -> int:
+    """Delete staged uploads no job took (their request died half way); how many went."""
+    folder = uploads_dir()
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - older_than
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # taken by its job or removed by another purge meanwhile
+            continue
+    return removed

@@ -15,8 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, case, false, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Float,
+    bindparam,
+    case,
+    false,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.sql.functions import FunctionElement
 
+from webapp.database import write_transaction
 from webapp.engine.clock import database_now, db_time
 from webapp.engine.errors import UNEXPECTED
 from webapp.extensions import db
@@ -37,28 +50,50 @@ def new_message_id() -> str:
 FINAL_EVENTS = ("completed", "failed", "cancelled")
 
 
+class db_time_param(db_time):
+    """db_time with its seconds from a named parameter, for a statement built once."""
+
+    inherit_cache = True
+
+    def __init__(self, name: str) -> None:
+        FunctionElement.__init__(self, bindparam(name, type_=Float()))
+
+
+# The hot path's statements are built once, with bind parameters: building a statement and
+# working out its cache key on every call was most of a worker's CPU per job.
+_jobs = Job.__table__
+_INSERT_EVENT = insert(JobEvent).values(
+    job_id=bindparam("job_id"), kind=bindparam("kind"), attempt=bindparam("attempt"),
+    detail=bindparam("detail"), error_code=bindparam("error_code"), at=db_time(),
+)  # fmt: skip
+
+
 def event(conn: Connection, job_id: str, kind: str, attempt: int = 0, detail: str = "",
-          error_code: str | None = None) -> None:  # fmt: skip
+          error_code: str | None = None, *, deliveries: bool = True) -> None:  # fmt: skip
     """Add a line to the job's timeline, in the caller's transaction.
 
     Every final change writes one of FINAL_EVENTS: its deliveries (the job's webhook, the
     owner's "ready" email) are written to the outbox in the same transaction
-    (webapp.notifications.job_ended).
+    (webapp.notifications.job_ended). `deliveries=False` only from a caller that proved there
+    is none: no callback row and no file for the owner (`complete` reads that in its UPDATE).
     """
     conn.execute(
-        insert(JobEvent).values(
-            job_id=job_id,
-            kind=kind,
-            attempt=attempt,
-            detail=detail[:2000],
-            error_code=error_code,
-            at=db_time(),
-        )
-    )
-    if kind in FINAL_EVENTS:
+        _INSERT_EVENT,
+        {"job_id": job_id, "kind": kind, "attempt": attempt, "detail": detail[:2000],
+         "error_code": error_code},
+    )  # fmt: skip
+    if kind in FINAL_EVENTS and deliveries:
         from webapp.notifications import job_ended
 
         job_ended(conn, job_id, kind)
+
+
+_HOLDS = (
+    (_jobs.c.id == bindparam("job_id"))
+    & (_jobs.c.status == PROCESSING)
+    & (_jobs.c.worker_id == bindparam("token"))
+    & (_jobs.c.attempts == bindparam("attempt"))
+)  # holds(), with parameters
 
 
 def holds(job_id: str, token: str, attempt: int) -> Any:
@@ -79,55 +114,82 @@ def _released_values() -> dict[str, Any]:
     return dict(worker_id=None, lease_expires_at=None, updated_at=db_time())
 
 
-def _claimed_values(token: str) -> dict[str, Any]:
-    """The columns a claim sets: processing for `token`, one more attempt, a fresh lease."""
-    return dict(
-        status=PROCESSING,
-        attempts=Job.attempts + 1,
-        started_at=db_time(),
-        worker_id=token,
-        lease_expires_at=db_time(lease_seconds()),
-        progress=0,
-        message=N_("Starting"),
-        updated_at=db_time(),
-    )
+# Subqueries in RETURNING are written out: SQLAlchemy's SQLite compiler drops the table names
+# of every column in a RETURNING clause, which would turn `other_job.id != jobs.id` into
+# `id != id`. Only the table being changed (jobs) is named from outside.
+_OTHERS_RUNNING = literal_column(
+    "EXISTS (SELECT 1 FROM jobs AS other_job WHERE other_job.user_id = jobs.user_id"
+    f" AND other_job.status = '{PROCESSING}' AND other_job.queue = jobs.queue"
+    " AND other_job.type = jobs.type AND other_job.id != jobs.id)",
+    Boolean(),
+).label("others_running")
+_HAS_CALLBACK = literal_column(
+    "EXISTS (SELECT 1 FROM job_callbacks WHERE job_callbacks.job_id = jobs.id)", Boolean()
+).label("has_callback")
 
 
-def claim_in(conn: Connection, which: Any, token: str) -> dict[str, Any] | None:
-    """pending -> processing for `token`, attempts + 1, for the job whose id is `which` (a
-    value or a scalar subquery) if it is still pending, due and not cancelled; the row, or None.
+# What a claim reads back: what the runner needs to run the attempt (a whole row costs a
+# worker more to describe and convert than the statement itself).
+CLAIMED_COLUMNS = ("id", "type", "user_id", "input_data", "attempts", "max_attempts", "message_id")
+
+
+def claimable(which: Any) -> Any:
+    """The claim's UPDATE for the job whose id is `which` (a parameter or a scalar subquery):
+    pending -> processing for :token with attempts + 1 and a fresh lease, if it is still
+    pending, due and not cancelled. It returns CLAIMED_COLUMNS and `others_running`: whether
+    the owner had another job of its type running in its queue (webapp.engine.fair's memo).
     """
-    row = (
-        conn.execute(
-            update(Job)
-            .where(
-                Job.id == which,
-                Job.status == PENDING,
-                Job.cancel_requested.is_(False),
-                Job.available_at <= db_time(),
-            )
-            .values(**_claimed_values(token))
-            .returning(*Job.__table__.c)
+    return (
+        update(_jobs)
+        .where(
+            _jobs.c.id == which,
+            _jobs.c.status == PENDING,
+            _jobs.c.cancel_requested.is_(False),
+            _jobs.c.available_at <= db_time(),
         )
-        .mappings()
-        .one_or_none()
+        .values(
+            status=PROCESSING,
+            attempts=_jobs.c.attempts + 1,
+            started_at=db_time(),
+            worker_id=bindparam("token"),
+            lease_expires_at=db_time_param("lease"),
+            progress=0,
+            message=N_("Starting"),
+            updated_at=db_time(),
+        )
+        .returning(*(_jobs.c[name] for name in CLAIMED_COLUMNS), _OTHERS_RUNNING)
     )
+
+
+_CLAIM_ID = claimable(bindparam("job_id"))
+
+
+def claim_params(token: str, **params: Any) -> dict[str, Any]:
+    """The parameters of a claim statement from `claimable`: token, lease and `params`."""
+    return {"token": token, "lease": float(lease_seconds()), **params}
+
+
+def claim_with(conn: Connection, statement: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Run a claim statement from `claimable` and add its "started" line; the row, or None.
+
+    The row carries `others_running` besides the job's columns.
+    """
+    row = conn.execute(statement, params).mappings().one_or_none()
     if row is None:
         return None
-    event(
-        conn,
-        row["id"],
-        "started",
-        row["attempts"],
-        N_("Attempt %(attempt)s started") % {"attempt": row["attempts"]},
-    )
+    attempt = row["attempts"]
+    words = N_("Attempt %(attempt)s started") % {"attempt": attempt}
+    event(conn, row["id"], "started", attempt, words)
     return dict(row)
 
 
 def claim(job_id: str, token: str) -> dict[str, Any] | None:
     """pending -> processing for this worker, attempts + 1; None when it is not ours to run."""
-    with db.engine.begin() as conn:
-        return claim_in(conn, job_id, token)
+    with write_transaction(db.engine) as conn:
+        row = claim_with(conn, _CLAIM_ID, claim_params(token, job_id=job_id))
+    if row is not None:
+        del row["others_running"]
+    return row
 
 
 @dataclass(frozen=True)
@@ -142,7 +204,7 @@ class Unclaimed:
 
 def settle_unclaimed(job_id: str) -> Unclaimed:
     """After a failed claim: re-delay a message that came early, finish a pending cancel."""
-    with db.engine.begin() as conn:
+    with write_transaction(db.engine) as conn:
         cancelled = conn.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == PENDING, Job.cancel_requested.is_(True))
@@ -172,48 +234,56 @@ def settle_unclaimed(job_id: str) -> Unclaimed:
         return Unclaimed("early", row.type, message_id, (row.available_at - now).total_seconds())
 
 
+_PROGRESS = (
+    update(_jobs)
+    .where(_HOLDS, _jobs.c.cancel_requested.is_(False))
+    .values(progress=bindparam("percent"), message=bindparam("message"),
+            lease_expires_at=db_time_param("lease"), updated_at=db_time())
+)  # fmt: skip
+
+
 def record_progress(job_id: str, token: str, attempt: int, percent: int, message: str) -> bool:
     """Write progress and renew the lease; False when the attempt lost the job or was cancelled."""
-    with db.engine.begin() as conn:
-        result = conn.execute(
-            update(Job)
-            .where(holds(job_id, token, attempt), Job.cancel_requested.is_(False))
-            .values(
-                progress=percent,
-                message=message[:255],
-                lease_expires_at=db_time(lease_seconds()),
-                updated_at=db_time(),
-            )
-        )
-        return result.rowcount == 1
+    params = {"job_id": job_id, "token": token, "attempt": attempt, "percent": percent,
+              "message": message[:255], "lease": float(lease_seconds())}  # fmt: skip
+    with write_transaction(db.engine) as conn:
+        return conn.execute(_PROGRESS, params).rowcount == 1
+
+
+_CANCEL_REQUESTED = select(_jobs.c.cancel_requested).where(_jobs.c.id == bindparam("job_id"))
 
 
 def is_cancel_requested(job_id: str) -> bool:
     """True when the job's owner asked to cancel it."""
     with db.engine.connect() as conn:
-        return bool(conn.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+        return bool(conn.scalar(_CANCEL_REQUESTED, {"job_id": job_id}))
+
+
+_COMPLETE = (
+    update(_jobs)
+    .where(_HOLDS, _jobs.c.cancel_requested.is_(False))
+    .values(status=COMPLETED, progress=100, message=bindparam("message"),
+            result_data=bindparam("result", type_=_jobs.c.result_data.type),
+            completed_at=db_time(), expires_at=db_time_param("ttl"), worker_id=None,
+            lease_expires_at=None, updated_at=db_time())
+    .returning(_HAS_CALLBACK)
+)  # fmt: skip
 
 
 def complete(job_id: str, token: str, attempt: int, result: dict[str, Any] | None,
              ttl_seconds: int, message: str = N_("Done")) -> bool:  # fmt: skip
     """processing -> completed, unless a cancel was requested or the claim was lost."""
-    with db.engine.begin() as conn:
-        done = conn.execute(
-            update(Job)
-            .where(holds(job_id, token, attempt), Job.cancel_requested.is_(False))
-            .values(
-                status=COMPLETED,
-                progress=100,
-                message=message,
-                result_data=dict(result) if result else None,
-                completed_at=db_time(),
-                expires_at=db_time(ttl_seconds),
-                **_released_values(),
-            )
-        )
-        if done.rowcount == 1:
-            event(conn, job_id, "completed", attempt, message)
-        return done.rowcount == 1
+    result = dict(result) if result else None
+    params = {"job_id": job_id, "token": token, "attempt": attempt, "message": message,
+              "result": result, "ttl": float(ttl_seconds)}  # fmt: skip
+    with write_transaction(db.engine) as conn:
+        done = conn.execute(_COMPLETE, params).one_or_none()
+        if done is None:
+            return False
+        # Deliveries: the job's webhook (a callback row) or the owner's email (a file).
+        deliveries = bool(done.has_callback) or bool(result and "file_name" in result)
+        event(conn, job_id, "completed", attempt, message, deliveries=deliveries)
+        return True
 
 
 def cancel_running(job_id: str, token: str, attempt: int, detail: str = "",
@@ -223,7 +293,7 @@ def cancel_running(job_id: str, token: str, attempt: int, detail: str = "",
     `detail` says how far the work got, `result` keeps its figures (both optional).
     """
     extra: dict[str, Any] = {"result_data": dict(result)} if result else {}
-    with db.engine.begin() as conn:
+    with write_transaction(db.engine) as conn:
         done = conn.execute(
             update(Job)
             .where(holds(job_id, token, attempt))
@@ -294,7 +364,7 @@ def fail_attempt(job_id: str, token: str, attempt: int, *, code: str, message: s
 
     None when the attempt no longer held the job.
     """
-    with db.engine.begin() as conn:
+    with write_transaction(db.engine) as conn:
         outcome = end_attempt(
             conn, holds(job_id, token, attempt), code=code, message=message, details=details,
             traceback=traceback, retry_in=retry_in,
@@ -314,7 +384,7 @@ def hand_back(job_id: str, token: str, attempt: int, reason: str) -> Ended | Non
 
     None when the attempt did not hold the job any more.
     """
-    with db.engine.begin() as conn:
+    with write_transaction(db.engine) as conn:
         outcome = end_attempt(
             conn, holds(job_id, token, attempt), code=UNEXPECTED,
             message=N_("The attempt stopped without recording how it ended."), details=reason,

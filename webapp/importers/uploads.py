@@ -21,7 +21,7 @@ from flask import current_app, has_request_context
 
 from webapp.engine import service
 from webapp.engine.errors import ParamError
-from webapp.engine.storage import input_dir
+from webapp.engine.storage import input_dir, uploads_dir
 from webapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, normalise
 from webapp.i18n import gettext as _
 from webapp.importers.job import upload_path
@@ -80,8 +80,7 @@ def stage(kind_name: str, file_name: str | None, stream: IO[bytes]) -> Staged:
     name = clean_file_name(file_name)
     fmt = file_format(name)
     limit = max_bytes()
-    folder = Path(current_app.config["STORAGE_DIR"]) / ".uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = uploads_dir(create=True)
     handle, temp = tempfile.mkstemp(dir=folder, suffix=f".{fmt}")
     staged = Staged(Path(temp), name, fmt, 0)
     try:
