@@ -31,7 +31,7 @@ from webapp.extensions import db
 from webapp.generators import orders_writers, streaming
 from webapp.generators.dates import short_date
 from webapp.generators.order_dates import order_date_range
-from webapp.generators.orders_export import build_orders_export
+from webapp.generators.orders_export import build_orders_export, count_orders
 from webapp.generators.orders_writers import HEADERS
 from webapp.models.sales import ORDER_STATUSES, REGIONS, Order
 
@@ -92,6 +92,24 @@ def test_csv_holds_exactly_the_filtered_orders(
     assert period[0].isoformat() <= dates[0] and dates[-1] <= period[1].isoformat()
     assert all(re.fullmatch(r"\d+\.\d\d", row["Subtotal"]) for row in rows)
     assert all("@" in row["Customer email"] and row["Customer name"] for row in rows)
+
+
+@pytest.mark.parametrize(("status", "region"), [("", ""), ("paid", "East")])
+def test_count_on_orders_alone_is_the_exported_row_count(
+    period: tuple[date, date], status: str, region: str
+) -> None:
+    """The progress total counts orders without the customers' join and finds the same rows."""
+    with streaming.reading() as conn:
+        counted = count_orders(conn, params(period, "csv", status, region))
+    assert counted == sql_orders(*period, status=status, region=region)[0] > 0
+
+
+def test_csv_starts_with_one_byte_order_mark(period: tuple[date, date], tmp_path: Path) -> None:
+    """Excel reads the file as UTF-8: one BOM first, then the header, none anywhere else."""
+    result = build_orders_export(params(period, "csv"), tmp_path, Recorder())
+    data = result.path.read_bytes()
+    assert data.startswith("\ufeff".encode() + ",".join(HEADERS).encode())
+    assert data.count("\ufeff".encode()) == 1
 
 
 def test_csv_neutralises_hostile_names(

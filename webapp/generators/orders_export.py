@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from webapp.engine.errors import JobError
 from webapp.generators.contract import (
@@ -37,7 +37,7 @@ from webapp.generators.params import (
 )
 from webapp.generators.progress import Tracker
 from webapp.generators.rtl import written_in
-from webapp.generators.streaming import AnySelect, count_rows, reading, stream
+from webapp.generators.streaming import AnySelect, reading, stream
 from webapp.i18n import N_
 from webapp.models.sales import Customer, Order
 
@@ -61,10 +61,20 @@ def size_hint(params: Mapping[str, Any]) -> int:
     return days_in_period(params)
 
 
+def _conditions(params: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """The export's filters on orders: the period (both ends included), status and region."""
+    date_from, date_to = period(params)
+    found = [Order.order_date.between(date_from, date_to)]
+    if params.get("status"):
+        found.append(Order.status == params["status"])
+    if params.get("region"):
+        found.append(Order.region == params["region"])
+    return found
+
+
 def orders_query(params: Mapping[str, Any]) -> AnySelect:
     """The export's rows, oldest first: order, customer and amounts in cents."""
-    date_from, date_to = period(params)
-    stmt: AnySelect = (
+    return (
         select(
             Order.number,
             Order.order_date,
@@ -80,14 +90,18 @@ def orders_query(params: Mapping[str, Any]) -> AnySelect:
             Order.total_cents,
         )
         .join(Customer, Customer.id == Order.customer_id)
-        .where(Order.order_date.between(date_from, date_to))
+        .where(*_conditions(params))
         .order_by(Order.order_date, Order.id)
     )
-    if params.get("status"):
-        stmt = stmt.where(Order.status == params["status"])
-    if params.get("region"):
-        stmt = stmt.where(Order.region == params["region"])
-    return stmt
+
+
+def count_orders(conn: Connection, params: Mapping[str, Any]) -> int:
+    """How many rows the export holds, counted on orders alone: every order has its customer
+    (a NOT NULL foreign key, enforced), so the join adds no row and takes none away, and the
+    count reads the (order_date, status, region) index instead of joining a million rows."""
+    return int(
+        conn.scalar(select(func.count()).select_from(Order).where(*_conditions(params))) or 0
+    )
 
 
 def _no_data(conn: Connection, params: Mapping[str, Any]) -> JobError:
@@ -96,7 +110,7 @@ def _no_data(conn: Connection, params: Mapping[str, Any]) -> JobError:
     unfiltered = 0
     if filters:
         whole_period = {"date_from": params["date_from"], "date_to": params["date_to"]}
-        unfiltered = count_rows(conn, orders_query(whole_period).order_by(None))
+        unfiltered = count_orders(conn, whole_period)
     return no_data(*period(params), order_date_range(conn), filters, unfiltered)
 
 
@@ -112,7 +126,7 @@ def build_orders_export(params: dict[str, Any], out_dir: Path, progress: Progres
     stmt = orders_query(params)
     name = file_name(params)
     with reading() as conn:
-        total = count_rows(conn, stmt.order_by(None))
+        total = count_orders(conn, params)
         if total == 0:
             raise _no_data(conn, params)
         tracker.report(1, N_("Exporting %(total)s orders") % {"total": f"{total:,}"})

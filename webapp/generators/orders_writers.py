@@ -25,6 +25,7 @@ COLUMNS = (
     ("Currency", 9), ("Subtotal", 14), ("Tax", 12), ("Total", 14),
 )  # fmt: skip
 HEADERS = tuple(header for header, _width in COLUMNS)
+BOM = "\ufeff"  # the CSV starts with a byte-order mark, so that Excel reads it as UTF-8
 EXCEL_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header row included
 
 Chunks = Iterable[Sequence[Any]]
@@ -53,7 +54,8 @@ def write_orders_csv(path: Path, chunks: Chunks, tracker: Tracker, total: int) -
     """Write the rows as CSV; every text field is neutralised against formula injection."""
     stage = tracker.stage(tracker.percent, 99, total)
     done = 0
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        fh.write(BOM)  # not encoding="utf-8-sig": its codec is Python code run on every write
         writer = csv.writer(fh)
         writer.writerow(headers())
         for part in chunks:
