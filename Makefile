@@ -5,13 +5,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x -k auth"`.
 PYTEST_ARGS ?=
+# Extra arguments for the proof runs, e.g. `make soak SOAK_ARGS=--short`.
+BENCH_ARGS ?=
+SOAK_ARGS ?=
+SCALEOUT_ARGS ?=
 
 # Stamps inside the venv: pip runs again only when a requirements file is newer than its stamp.
 RUN_STAMP := $(VENV)/.installed-requirements.txt
 DEV_STAMP := $(VENV)/.installed-requirements-dev.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench setup setup-dev htmx fonts catalogs clean
+.PHONY: help run test lint format bench soak scaleout setup setup-dev htmx fonts catalogs clean
 
 help: ## List the targets
 	@echo "Tamam: make <target>"
@@ -61,11 +65,14 @@ format: setup-dev ## Rewrite the code with ruff format and ruff's safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup-dev ## Run every bench/*.py
-	@set -e; found=0; for script in bench/*.py; do \
-		[ -e "$$script" ] || continue; found=1; \
-		echo "== $$script"; PYTHONPATH=. $(BIN)/python "$$script"; \
-	done; [ $$found = 1 ] || echo "No benchmarks in bench/ yet."
+bench: setup-dev ## Run every benchmark, print ratios, write bench/RESULTS.md and its plots
+	PYTHONPATH=. $(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+soak: setup-dev ## Fault soak: real processes, faults injected, nothing lost or doubled (--short in CI)
+	PYTHONPATH=. $(BIN)/python scripts/soak.py $(SOAK_ARGS)
+
+scaleout: setup-dev ## Three "hosts" (UTS namespaces) share one Redis and PostgreSQL; one is cut off
+	PYTHONPATH=. $(BIN)/python scripts/scaleout.py $(SCALEOUT_ARGS)
 
 clean: ## Remove .venv, caches, fetched htmx and test results (keeps instance/, your data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-results webapp/static/vendor

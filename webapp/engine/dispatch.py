@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import dramatiq
 from dramatiq import Message
 
-from webapp.engine import registry
+from webapp.engine import faults, registry
 
 
 def build_message(job_id: str, job_type: str, message_id: str) -> Message:  # type: ignore[type-arg]
@@ -25,6 +25,7 @@ def build_message(job_id: str, job_type: str, message_id: str) -> Message:  # ty
 
 def send(job_id: str, job_type: str, message_id: str, delay: float | None = None) -> None:
     """Enqueue the job's message, `delay` seconds from now when that is positive."""
+    faults.hit(faults.KILL_BEFORE_SEND)  # off unless TAMAM_FAULTS: the soak's commit-send gap
     delay_ms = int(delay * 1000) if delay is not None and delay > 0 else None
     dramatiq.get_broker().enqueue(build_message(job_id, job_type, message_id), delay=delay_ms)
 
