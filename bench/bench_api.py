@@ -38,6 +38,7 @@ from bench_poll_gunicorn import HOST, free_port, load, wait_for  # noqa: E402
 from bench_polls import add_rows, build_app  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.benchjson import headline, table, take_json_path, write_json  # noqa: E402
 from webapp.auth.service import create_user  # noqa: E402
 from webapp.embedded_redis import EmbeddedRedis  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -95,6 +96,7 @@ def seed(database_url: str, instance: Path, jobs: int) -> tuple[str, str]:
 
 def main() -> None:
     """Seed, start Redis and gunicorn, load each endpoint, print the table."""
+    json_path = take_json_path()
     jobs = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp)
@@ -145,6 +147,18 @@ def main() -> None:
         target = f"{targets[name]:.1f}x" if name in targets else ""
         print(f"{name:28}{figures['rps']:>9.0f}{figures['p50']:>9.1f}{figures['p99']:>9.1f}"
               f"{figures['rps'] / base:>11.2f}x{target:>9}")  # fmt: skip
+    rows = [[name, round(f["rps"]), round(f["p50"], 1), round(f["p99"], 1),
+             round(f["rps"] / base, 2), f"{targets[name]:.1f}x" if name in targets else ""]
+            for name, f in results.items()]  # fmt: skip
+    write_json(
+        json_path,
+        database=database,
+        tables=[table(f"gunicorn 2x4, {jobs:,} jobs, {CONNECTIONS} connections",
+                      ["endpoint", "req/s", "p50 ms", "p99 ms", "vs minimal", "target"], rows)],
+        headline=[headline(f"{name} req/s vs minimal", results[name]["rps"] / base,
+                           f">= {targets[name]}") for name in targets],
+        figures=results,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

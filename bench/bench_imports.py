@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchjson import headline, table, take_json_path, write_json  # noqa: E402
+
 REGIONS = ("North", "South", "East", "West", "Central")
 
 
@@ -156,6 +158,7 @@ def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         child(sys.argv[2], Path(sys.argv[3]))
         return
+    json_path = take_json_path()
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     runs = int(os.environ.get("BENCH_RUNS", "2"))
     with tempfile.TemporaryDirectory(prefix="tamam-bench-") as tmp:
@@ -186,6 +189,20 @@ def main() -> None:
             f"(baseline peak {base['peak_mib']:.0f} MiB); load average "
             f"{os.getloadavg()[0]:.1f} after"
         )
+        lines = [["baseline (csv + executemany)", base, rows], [f"import, {rows // 10:,} rows",
+                 tenth, rows // 10], [f"import, {rows:,} rows", full, rows]]  # fmt: skip
+        write_json(
+            json_path,
+            database=where,
+            tables=[table(f"{rows:,} customers, best of {runs} runs",
+                          ["", "rows/s", "seconds", "peak MiB"],
+                          [[label, round(n / f["seconds"]), round(f["seconds"], 1),
+                            round(f["peak_mib"])] for label, f, n in lines])],
+            headline=[headline("import / baseline time", ratio, "<= 2"),
+                      headline(f"peak memory, {rows:,} / {rows // 10:,} rows",
+                               full["peak_mib"] / tenth["peak_mib"], "flat")],
+            figures={"baseline": base, "import_tenth": tenth, "import": full, "rows": rows},
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

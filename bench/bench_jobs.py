@@ -1,8 +1,10 @@
 """Job engine overhead: N ping jobs through Tamam vs N bare Dramatiq messages, same Redis.
 
 Both run in this process on the same Redis with the same in-process dramatiq Worker
-(threads=4). Tamam's path adds: validate, INSERT + COMMIT, claim UPDATE, progress UPDATE,
-complete UPDATE, timeline rows. Usage: python bench/bench_jobs.py [N]  (default 500).
+(threads=4). Tamam's path adds: validate, INSERT + COMMIT; per job then a claim (UPDATE ...
+RETURNING and its timeline row, one COMMIT) and a completion (the same). This in-process figure
+flatters Tamam: bench_throughput.py measures the real `dramatiq` command against bare Dramatiq.
+Usage: python bench/bench_jobs.py [N]  (default 500).
 Set BENCH_DATABASE_URL / BENCH_REDIS_URL to measure on PostgreSQL or another Redis.
 """
 

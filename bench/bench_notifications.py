@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchjson import headline, table, take_json_path, write_json  # noqa: E402
+
 REGION = "Bench"
 
 
@@ -182,6 +184,7 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--smtp":
         serve(int(sys.argv[2]))
         return
+    json_path = take_json_path()
     recipients = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     where = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
     with tempfile.TemporaryDirectory(prefix="tamam-bench-") as tmp:
@@ -220,6 +223,16 @@ def main() -> None:
             f"{job:>6.1f} s (best of {len(results['job'])}), every delivery recorded"
         )
         print(f"announcement / bare loop: {bare / job:.2f}x (target: 0.5x or better)")
+        write_json(
+            json_path,
+            database=where,
+            tables=[table(f"{recipients:,} recipients, local SMTP server",
+                          ["", "deliveries/s", "seconds"],
+                          [["bare smtplib loop", round(recipients / bare), round(bare, 1)],
+                           ["announcement job", round(recipients / job), round(job, 1)]])],
+            headline=[headline("announcement / bare loop deliveries/s", bare / job, ">= 0.5")],
+            figures={"bare_seconds": bare, "job_seconds": job, "recipients": recipients},
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

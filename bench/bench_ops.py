@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
 
-from bench.bench_polls import build_app, make_users, print_table, sign_in
+from bench.bench_polls import build_app, make_users, print_table, sign_in, write_results
+from bench.benchjson import take_json_path
 from webapp.extensions import db
 from webapp.models.job import Job
 from webapp.models.ops import JobMinute
@@ -192,6 +193,7 @@ def measure(app, size: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     """Measure at each size and print the table."""
+    json_path = take_json_path()
     sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "1000,100000").split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
@@ -203,6 +205,7 @@ def main() -> None:
     dialect = re.sub(r"[+:].*", "", database_url)
     title = f"{dialect}, best of {ROUNDS} rounds of {REQUESTS} requests, ms per request"
     print_table(title, results)
+    write_results(json_path, title, results, ())
 
 
 if __name__ == "__main__":

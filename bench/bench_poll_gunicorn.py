@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_polls import add_rows, build_app, live_rows  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.benchjson import headline, table, take_json_path, write_json  # noqa: E402
 from webapp.auth.service import create_user  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
@@ -183,6 +184,7 @@ def wait_for(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 def main() -> None:
     """Seed, start gunicorn, load each endpoint, print the table."""
+    json_path = take_json_path()
     jobs = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp)
@@ -226,6 +228,17 @@ def main() -> None:
     renders = results["job page poll (unchanged, 204)"]["rendered"]
     print(f"(the job page poll rendered {renders} of its {REQUESTS} answers: one per connection "
           "at its first request and at each 15 s tick)")  # fmt: skip
+    rows = [[name, round(f["rps"]), round(f["p50"], 1), round(f["p99"], 1),
+             round(f["rps"] / base, 2)] for name, f in results.items()]  # fmt: skip
+    write_json(
+        json_path,
+        database="SQLite",
+        tables=[table(f"gunicorn 2x4, SQLite, {jobs:,} jobs, {CONNECTIONS} connections",
+                      ["endpoint", "req/s", "p50 ms", "p99 ms", "vs minimal"], rows)],
+        headline=[headline(f"{name} req/s vs minimal", results[name]["rps"] / base, ">= 0.7")
+                  for name in results if "unchanged" in name],
+        figures=results,
+    )  # fmt: skip
 
 
 def load_small(port: int, path: str, headers: dict[str, str], status: int) -> None:
