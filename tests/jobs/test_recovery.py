@@ -74,8 +74,11 @@ def test_redis_restarted_without_persistence(redis_broker, staff, no_grace):
 def test_worker_killed_half_way_is_returned_and_finished(worker, staff):
     """A processing job whose worker stopped renewing its lease goes back and completes."""
     job = service.submit(staff, "ping", {}, delay=timedelta(hours=1))
+    # Due a second ago: SQLite's clock reads to the millisecond, so "now" from Python, with its
+    # microseconds, can still lie ahead of the database's "now" when the claim runs within it.
     with db.engine.begin() as conn:  # as a killed worker leaves it: claimed, lease running out
-        conn.execute(update(Job).where(Job.id == job.id).values(available_at=utcnow()))
+        due = utcnow() - timedelta(seconds=1)
+        conn.execute(update(Job).where(Job.id == job.id).values(available_at=due))
     assert transitions.claim(job.id, "deadhost:999:1") is not None
     with db.engine.begin() as conn:
         conn.execute(
