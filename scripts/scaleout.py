@@ -20,7 +20,6 @@ import argparse
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -355,13 +354,7 @@ def main() -> int:  # one straight story: hosts up, load, cut one off, load, che
         print(f"\nSCALE-OUT PASSED in {time.monotonic() - START:.0f} s")
         return 0
     finally:
-        launcher.stop_all()
-        mailbox.stop()
-        redis.stop()
-        if args.keep:
-            say(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        stack.tear_down(launcher, mailbox, redis, workdir, args.keep, say)
 
 
 if __name__ == "__main__":

@@ -45,8 +45,9 @@ import requests
 
 from scripts.proof import stack
 from scripts.proof.checks import wait_until_final
-from scripts.proof.launcher import Launcher, Proc, alive, descendants
+from scripts.proof.launcher import Launcher, Proc
 from scripts.proof.mailbox import Mailbox, free_port
+from scripts.proof.procfs import alive, descendants
 
 # What is submitted, by weight.
 KINDS = {"ping": 40, "sales_report": 15, "orders_export": 15, "import": 12, "announcement": 6,
@@ -535,15 +536,7 @@ def main() -> int:
                seed)  # fmt: skip
         return 1 if found.problems else 0
     finally:
-        launcher.stop_all()
-        mailbox.stop()
-        redis.stop()
-        if args.keep:
-            say(f"kept {workdir}")
-        else:
-            import shutil
-
-            shutil.rmtree(workdir, ignore_errors=True)
+        stack.tear_down(launcher, mailbox, redis, workdir, args.keep, say)
 
 
 def skewed_completions(logs: Path) -> int:

@@ -4,66 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
+from scripts.proof.procfs import alive, children_of, command_line, descendants
+
+__all__ = ["alive", "children_of", "command_line", "descendants", "wait_until"]
+
 T = TypeVar("T")
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    """The fields of /proc/PID/stat after the command name, or None when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()
-
-
-def alive(pid: int) -> bool:
-    """True when the process exists and is not a zombie."""
-    fields = _stat_fields(pid)
-    return fields is not None and fields[0] != "Z"
-
-
-def parent_of(pid: int) -> int | None:
-    """The parent pid of `pid`, or None when it is gone."""
-    fields = _stat_fields(pid)
-    return int(fields[1]) if fields else None
-
-
-def children_of(pid: int) -> set[int]:
-    """The live direct children of `pid`."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and parent_of(int(entry.name)) == pid and alive(int(entry.name)):
-            found.add(int(entry.name))
-    return found
-
-
-def descendants(root: int) -> set[int]:
-    """Every live process under `root` (by parent pid, read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        ppid = parent_of(int(entry.name))
-        if ppid is not None:
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def command_line(pid: int) -> str:
-    """The process's command line joined with spaces ('' when it is gone)."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return ""
-    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
 
 
 def wait_until(predicate: Callable[[], T], timeout: float = 30.0, what: str = "") -> T:

@@ -11,44 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.proof.procfs import alive, descendants
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def parent_of(pid: int) -> int | None:
-    """The parent pid of a live process, None when it is gone or a zombie."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return None if fields[0] == "Z" else int(fields[1])
-
-
-def descendants(root: int) -> set[int]:
-    """Every live process under `root`, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            ppid = parent_of(int(entry.name))
-            if ppid is not None:
-                children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    return parent_of(pid) is not None
-
-
-def command_line(pid: int) -> str:
-    """The command line of a process ('' when gone)."""
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-    return ""
 
 
 @dataclass

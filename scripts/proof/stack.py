@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from scripts.proof.launcher import ROOT, Launcher, Proc
+from scripts.proof.mailbox import Mailbox
 from webapp.embedded_redis import EmbeddedRedis
 from webapp.settings import normalise_database_url
 
@@ -241,3 +242,15 @@ def prepare(app: Any) -> dict[str, Any]:
         staff_id = staff.id
         db.session.remove()
     return {"staff_id": staff_id, "token": secret}
+
+
+def tear_down(launcher: Launcher, mailbox: Mailbox, run_redis: Redis, workdir: Path, keep: bool,
+              say: Callable[[str], None]) -> None:  # fmt: skip
+    """Stop every process, the mailbox and Redis; remove the work folder unless it is kept."""
+    launcher.stop_all()
+    mailbox.stop()
+    run_redis.stop()
+    if keep:
+        say(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
