@@ -10,7 +10,6 @@ Set BENCH_DATABASE_URL / BENCH_REDIS_URL to measure on PostgreSQL or another Red
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -22,9 +21,9 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import func, select
 
+from bench.bench_throughput import services
 from tasks.broker import build_broker, install
 from webapp import create_app
-from webapp.embedded_redis import EmbeddedRedis
 from webapp.extensions import db
 
 THREADS = 4
@@ -88,29 +87,20 @@ def main() -> None:
     """Run both and print the figures and ratios."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     workdir = Path(tempfile.mkdtemp(prefix="tamam-bench-"))
-    server = None
-    redis_url = os.environ.get("BENCH_REDIS_URL")
-    if not redis_url:
-        server = EmbeddedRedis(workdir / "redis").start()
-        redis_url = server.url
-    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": redis_url,
-            "STORAGE_DIR": str(workdir / "storage"),
-        }
-    )
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    try:
+    with services(workdir) as (database_url, redis_url):
+        app = create_app(
+            {
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "REDIS_URL": redis_url,
+                "STORAGE_DIR": str(workdir / "storage"),
+            }
+        )
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
         bare_send, bare_run = bench_bare(redis_url, n)
         ours_send, ours_run = bench_tamam(app, redis_url, n)
-    finally:
-        if server:
-            server.stop()
     db_kind = database_url.split(":")[0]
     print(f"{n} jobs, {THREADS} worker threads, {db_kind}, Redis at {redis_url}")
     print(f"{'':24}{'bare Dramatiq':>16}{'Tamam':>12}{'Tamam/bare time':>17}")
